@@ -1,0 +1,94 @@
+"""Small torch helpers shared by every layer: generators, devices, seeded initialisation.
+
+Nothing here touches torch's global random number generator: every random draw in
+skcontrast goes through a ``torch.Generator`` created from the estimator's
+``random_state``, so that fitting twice with the same seed gives identical weights.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+from torch import nn
+
+__all__ = [
+    "build_module",
+    "make_generator",
+    "resolve_device",
+    "reset_parameters",
+    "seed_from_random_state",
+]
+
+
+def seed_from_random_state(random_state: np.random.RandomState) -> int:
+    """Draw a 63-bit seed for torch from a numpy ``RandomState``."""
+    return int(random_state.randint(0, 2**31 - 1)) * (2**31) + int(
+        random_state.randint(0, 2**31 - 1)
+    )
+
+
+def make_generator(seed: int, device: torch.device | str = "cpu") -> torch.Generator:
+    """Return a ``torch.Generator`` on ``device`` seeded with ``seed``."""
+    generator = torch.Generator(device=device)
+    generator.manual_seed(int(seed))
+    return generator
+
+
+def resolve_device(device: str | torch.device) -> torch.device:
+    """Turn the ``device`` parameter into a concrete ``torch.device``.
+
+    ``"auto"`` picks CUDA when it is available and the CPU otherwise. Asking for CUDA
+    on a machine without it is an error, raised before any training starts.
+    """
+    if isinstance(device, torch.device):
+        device = str(device)
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    resolved = torch.device(device)
+    if resolved.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(
+            f"device={device!r} was requested but CUDA is not available on this machine; "
+            "use device='cpu' or device='auto'."
+        )
+    return resolved
+
+
+def reset_parameters(module: nn.Module, generator: torch.Generator) -> nn.Module:
+    """Re-initialise every ``Linear``/``Conv1d`` in ``module`` from ``generator``.
+
+    Uses PyTorch's own default scheme (Kaiming-uniform weights with ``a=sqrt(5)``,
+    uniform biases in ``±1/sqrt(fan_in)``), drawn from ``generator`` instead of the
+    global RNG. Other parametrised layers (``LayerNorm``...) get their deterministic
+    defaults via ``reset_parameters()``.
+    """
+    with torch.no_grad():
+        for sub in module.modules():
+            if isinstance(sub, (nn.Linear, nn.Conv1d)):
+                nn.init.kaiming_uniform_(sub.weight, a=math.sqrt(5), generator=generator)
+                if sub.bias is not None:
+                    fan_in = sub.weight[0].numel()
+                    bound = 1.0 / math.sqrt(fan_in) if fan_in > 0 else 0.0
+                    nn.init.uniform_(sub.bias, -bound, bound, generator=generator)
+            elif sub is not module and hasattr(sub, "reset_parameters") and not list(
+                sub.children()
+            ):
+                sub.reset_parameters()
+    return module
+
+
+
+def build_module(factory, generator: torch.Generator, device: torch.device | str = "cpu"):
+    """Construct ``factory()`` without touching the global RNG, then seed its weights.
+
+    The module is created on the ``meta`` device (so its constructor's default
+    initialisation draws nothing), materialised and initialised on the CPU from the
+    CPU ``generator`` by :func:`reset_parameters`, then moved to ``device``. Initialising
+    on the CPU makes the initial weights identical whatever device trains them.
+    """
+    with torch.device("meta"):
+        module = factory()
+    module = module.to_empty(device="cpu")
+    reset_parameters(module, generator)
+    return module.to(device)

@@ -1,0 +1,282 @@
+"""SCARF: self-supervised contrastive learning with random feature corruption (tabular)."""
+
+from __future__ import annotations
+
+import math
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import nn
+
+from .._compat import Interval
+from .._torch_utils import build_module
+from .._training import ContrastiveTask
+from ..augmentations.corruption import MarginalCorruption, n_corrupted_features
+from ..base import BaseContrastiveEmbedder
+from ..encoders.mlp import MLP, ProjectionHead
+from ..losses.info_nce import info_nce_loss
+
+__all__ = ["SCARFEmbedder"]
+
+
+def _check_numeric_frame(X) -> None:
+    """Name the non-numeric columns of a DataFrame, with the fix, before sklearn's generic error."""
+    if isinstance(X, pd.DataFrame):
+        bad = [
+            str(c) for c, dt in X.dtypes.items()
+            if not (pd.api.types.is_numeric_dtype(dt) or pd.api.types.is_bool_dtype(dt))
+        ]
+        if bad:
+            shown = ", ".join(repr(c) for c in bad[:5]) + (" ..." if len(bad) > 5 else "")
+            raise ValueError(
+                f"SCARFEmbedder needs numeric features, but column(s) {shown} are not numeric. "
+                "Encode them first, e.g. with sklearn.preprocessing.OneHotEncoder or "
+                "OrdinalEncoder inside a ColumnTransformer in the Pipeline."
+            )
+
+
+class SCARFEmbedder(BaseContrastiveEmbedder):
+    """Tabular embedder pre-trained with SCARF (Bahri et al., ICLR 2022).
+
+    SCARF learns an encoder ``f`` by contrasting each clean training row (the anchor)
+    with a corrupted copy of itself (the positive) against the corrupted copies of the
+    other rows in the batch. A corrupted copy replaces exactly ``floor(c * M)`` of the
+    row's ``M`` features, chosen uniformly per row, by fresh draws from each feature's
+    empirical marginal over the training set. ``f`` is a 4-layer ReLU MLP of width 256,
+    followed during pre-training by a 2-layer head ``g`` whose ℓ2-normalised output
+    enters InfoNCE with temperature 1. The head is then discarded and :meth:`transform`
+    returns ``f(x)``.
+
+    Training uses Adam (learning rate 1e-3) and, as in the paper, early stopping on
+    the InfoNCE loss of a held-out ``validation_fraction`` of the rows, corrupted once
+    so the validation set is fixed; the best weights are kept.
+
+    Parameters
+    ----------
+    n_components : int, default=256
+        Width of the embedding (the encoder's output layer).
+    corruption_rate : float, default=0.6
+        Fraction ``c`` of features corrupted per row, in (0, 1); the paper found
+        0.5–0.8 stable.
+    temperature : float, default=1.0
+        InfoNCE temperature.
+    hidden_size : int, default=256
+        Width of the encoder's hidden layers and of the projection head.
+    n_layers : int, default=4
+        Number of encoder layers.
+    batch_size : int, default=128
+        Rows per batch (>= 2); the other rows of a batch are the negatives. Clipped to
+        the number of training rows.
+    max_epochs : int, default=1000
+        Upper bound on epochs; early stopping usually ends training much sooner.
+    learning_rate : float, default=1e-3
+        Adam learning rate.
+    early_stopping : bool, default=True
+        Hold out ``validation_fraction`` of the rows and stop when their InfoNCE loss
+        has not improved by ``tol`` for ``n_iter_no_change`` epochs. Needs at least 2
+        validation and 2 training rows. Without it, training runs ``max_epochs``.
+    validation_fraction : float, default=0.1
+        Fraction of rows held out for early stopping (rounded up).
+    n_iter_no_change : int, default=3
+        Patience of early stopping, in epochs (3 in the paper).
+    tol : float, default=0.0
+        Minimum decrease of the validation loss that counts as an improvement.
+    standardize : bool, default=True
+        Z-score every feature with the training mean and standard deviation before the
+        encoder, as the paper does (constant features are only centred). Disable when
+        the pipeline already scales the features.
+    inference_batch_size : int, default=4096
+        Rows per batch in :meth:`transform`.
+    device : {"auto", "cpu", "cuda"} or str, default="auto"
+        Torch device; ``"auto"`` uses CUDA when available. Resolved in :meth:`fit`.
+    callbacks : list, default=None
+        Objects with ``on_train_begin``/``on_epoch_end``/``on_train_end`` hooks, or
+        callables ``f(estimator, history) -> stop`` (see :mod:`skcontrast.callbacks`).
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, the validation split, shuffling and corruption.
+        The same integer gives bit-identical embeddings on the CPU.
+    verbose : int, default=0
+        Log one line per epoch to the ``skcontrast`` logger when > 0.
+
+    Attributes
+    ----------
+    encoder_ : torch.nn.Module
+        The trained encoder ``f``.
+    mean_, scale_ : ndarray of shape (n_features_in_,)
+        Standardisation statistics (zeros and ones when ``standardize=False``).
+    n_corrupted_features_ : int
+        ``floor(corruption_rate * n_features_in_)``.
+    n_features_in_ : int
+        Number of features seen in :meth:`fit`.
+    feature_names_in_ : ndarray of str
+        Names of features seen in :meth:`fit` (DataFrame input only).
+    history_, loss_curve_, validation_loss_curve_, n_iter_, n_steps_, best_epoch_, device_
+        Training record; see :class:`~skcontrast.base.BaseContrastiveEmbedder`.
+
+    See Also
+    --------
+    skcontrast.FineTunedClassifier : Fine-tune the encoder with labels, as the paper does.
+
+    References
+    ----------
+    Bahri, D., Jiang, H., Tay, Y., Metzler, D. "SCARF: Self-Supervised Contrastive
+    Learning using Random Feature Corruption". ICLR 2022.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_breast_cancer
+    >>> from skcontrast import SCARFEmbedder
+    >>> X, y = load_breast_cancer(return_X_y=True)
+    >>> emb = SCARFEmbedder(n_components=16, max_epochs=5, random_state=0).fit(X)
+    >>> emb.transform(X[:3]).shape
+    (3, 16)
+    """
+
+    _parameter_constraints: dict = {
+        **BaseContrastiveEmbedder._parameter_constraints,
+        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "corruption_rate": [Interval(Real, 0, 1, closed="neither")],
+        "temperature": [Interval(Real, 0, None, closed="neither")],
+        "hidden_size": [Interval(Integral, 1, None, closed="left")],
+        "n_layers": [Interval(Integral, 1, None, closed="left")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "standardize": ["boolean"],
+    }
+
+    def __init__(
+        self,
+        n_components=256,
+        *,
+        corruption_rate=0.6,
+        temperature=1.0,
+        hidden_size=256,
+        n_layers=4,
+        batch_size=128,
+        max_epochs=1000,
+        learning_rate=1e-3,
+        early_stopping=True,
+        validation_fraction=0.1,
+        n_iter_no_change=3,
+        tol=0.0,
+        standardize=True,
+        inference_batch_size=4096,
+        device="auto",
+        callbacks=None,
+        random_state=None,
+        verbose=0,
+    ):
+        self.n_components = n_components
+        self.corruption_rate = corruption_rate
+        self.temperature = temperature
+        self.hidden_size = hidden_size
+        self.n_layers = n_layers
+        self.batch_size = batch_size
+        self.max_epochs = max_epochs
+        self.learning_rate = learning_rate
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.standardize = standardize
+        self.inference_batch_size = inference_batch_size
+        self.device = device
+        self.callbacks = callbacks
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ hooks
+    def _validate_X(self, X, *, reset):
+        _check_numeric_frame(X)
+        return super()._validate_X(X, reset=reset)
+
+    def _n_validation(self, n_samples: int) -> int:
+        return math.ceil(self.validation_fraction * n_samples) if self.early_stopping else 0
+
+    def _check_params(self, X, y):
+        n_samples, n_features = X.shape
+        n_valid = self._n_validation(n_samples)
+        if self.early_stopping and (n_valid < 2 or n_samples - n_valid < 2):
+            raise ValueError(
+                f"early_stopping=True holds out ceil(validation_fraction * n_samples) = {n_valid} "
+                f"of {n_samples} rows, but at least 2 validation and 2 training rows are "
+                "needed. Pass more rows, raise validation_fraction, or set early_stopping=False."
+            )
+        if n_corrupted_features(n_features, self.corruption_rate) == 0:
+            warnings.warn(
+                f"corruption_rate={self.corruption_rate} corrupts floor({self.corruption_rate} * "
+                f"{n_features}) = 0 features per row: the two views are identical and the "
+                "encoder learns little. Raise corruption_rate or add features.",
+                UserWarning,
+                stacklevel=3,
+            )
+
+    def _fit_preprocessing(self, X: np.ndarray) -> None:
+        if self.standardize:
+            self.mean_ = X.mean(axis=0)
+            scale = X.std(axis=0)
+            # Constant columns are only centred: dividing by ~0 would blow them up.
+            self.scale_ = np.where(scale > 1e-12 * np.maximum(1.0, np.abs(self.mean_)), scale, 1.0)
+        else:
+            self.mean_ = np.zeros(X.shape[1])
+            self.scale_ = np.ones(X.shape[1])
+
+    def _preprocess(self, X):
+        return ((X - self.mean_) / self.scale_).astype(np.float32)
+
+    def _build_encoder(self, n_features: int) -> nn.Module:
+        return MLP(n_features, self.n_components, n_layers=self.n_layers,
+                   hidden_size=self.hidden_size)
+
+    def _make_task(self, X, y, generator, device):
+        self._fit_preprocessing(X)
+        self.n_corrupted_features_ = n_corrupted_features(X.shape[1], self.corruption_rate)
+        data = torch.from_numpy(self._preprocess(X)).to(device)
+        order = torch.randperm(X.shape[0], generator=generator).to(device)
+        n_valid = self._n_validation(X.shape[0])
+        train_rows, valid_rows = data[order[n_valid:]], data[order[:n_valid]]
+
+        modules = nn.ModuleDict({
+            "encoder": build_module(lambda: self._build_encoder(X.shape[1]), generator, device),
+            "head": build_module(
+                lambda: ProjectionHead(self.n_components, self.hidden_size,
+                                       hidden_size=self.hidden_size),
+                generator, device,
+            ),
+        })
+        # The marginals are those of the training rows, never of a batch.
+        corrupt = MarginalCorruption(train_rows, self.corruption_rate)
+
+        def contrast(clean: torch.Tensor, corrupted: torch.Tensor) -> torch.Tensor:
+            # One forward pass for both views: half the kernel launches.
+            z = modules["head"](modules["encoder"](torch.cat([clean, corrupted])))
+            anchors, positives = z.split(clean.shape[0])
+            return info_nce_loss(anchors, positives, temperature=self.temperature)
+
+        def batch_loss(idx, gen):
+            clean = train_rows[idx.to(device)]
+            return contrast(clean, corrupt(clean, generator=gen))
+
+        validation_loss = None
+        if n_valid:
+            # Corrupted once from the CPU generator so the validation set is fixed.
+            valid_corrupted = MarginalCorruption(train_rows.cpu(), self.corruption_rate)(
+                valid_rows.cpu(), generator=generator
+            ).to(device)
+
+            def validation_loss():
+                losses, sizes = [], []
+                for lo in range(0, n_valid, self.batch_size):
+                    hi = min(lo + self.batch_size, n_valid)
+                    if hi - lo < 2:
+                        continue
+                    losses.append(float(contrast(valid_rows[lo:hi], valid_corrupted[lo:hi])))
+                    sizes.append(hi - lo)
+                return float(np.average(losses, weights=sizes))
+
+        return ContrastiveTask(modules, train_rows.shape[0], batch_loss, validation_loss)

@@ -1,0 +1,75 @@
+"""Multi-layer perceptrons: SCARF's encoder and the projection heads."""
+
+from __future__ import annotations
+
+from torch import nn
+
+__all__ = ["MLP", "ProjectionHead"]
+
+
+class MLP(nn.Sequential):
+    """A stack of ``Linear`` layers with ReLU activations.
+
+    SCARF's encoder is ``MLP(n_features, 256, n_layers=4, hidden_size=256)``: four
+    fully connected ReLU layers of width 256 (the output layer is activated too, as in
+    the paper's "4-layer ReLU network"; pass ``activate_output=False`` for a linear
+    output).
+
+    Parameters
+    ----------
+    in_features : int
+        Input width.
+    out_features : int
+        Output width (the embedding size for an encoder).
+    n_layers : int, default=4
+        Number of ``Linear`` layers (>= 1).
+    hidden_size : int, default=256
+        Width of the hidden layers.
+    activate_output : bool, default=True
+        Whether the last layer is followed by a ReLU.
+
+    Examples
+    --------
+    >>> import torch
+    >>> mlp = MLP(8, 16, n_layers=3, hidden_size=32)
+    >>> mlp(torch.zeros(5, 8)).shape
+    torch.Size([5, 16])
+    """
+
+    def __init__(
+        self,
+        in_features: int,
+        out_features: int,
+        *,
+        n_layers: int = 4,
+        hidden_size: int = 256,
+        activate_output: bool = True,
+    ):
+        if n_layers < 1:
+            raise ValueError(f"n_layers must be >= 1, got {n_layers}.")
+        widths = [in_features] + [hidden_size] * (n_layers - 1) + [out_features]
+        layers: list[nn.Module] = []
+        for i in range(n_layers):
+            layers.append(nn.Linear(widths[i], widths[i + 1]))
+            if i < n_layers - 1 or activate_output:
+                layers.append(nn.ReLU())
+        super().__init__(*layers)
+
+
+class ProjectionHead(MLP):
+    """The pre-training head ``g``: a ReLU MLP with a linear output (2 layers by default).
+
+    Its output is ℓ2-normalised by the contrastive loss, not here, so the head can be
+    reused with losses that normalise differently. It is discarded after pre-training.
+
+    Examples
+    --------
+    >>> import torch
+    >>> ProjectionHead(16, 8)(torch.zeros(2, 16)).shape
+    torch.Size([2, 8])
+    """
+
+    def __init__(self, in_features: int, out_features: int, *, n_layers: int = 2,
+                 hidden_size: int = 256):
+        super().__init__(in_features, out_features, n_layers=n_layers, hidden_size=hidden_size,
+                         activate_output=False)

@@ -1,0 +1,85 @@
+"""InfoNCE between anchors and positives, with the other positives as negatives (SCARF)."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+__all__ = ["InfoNCELoss", "info_nce_loss"]
+
+
+def info_nce_loss(
+    anchors: torch.Tensor, positives: torch.Tensor, *, temperature: float = 1.0
+) -> torch.Tensor:
+    r"""InfoNCE from each anchor to its positive against the batch's other positives.
+
+    For ``B`` anchors :math:`z_i` and positives :math:`z'_i` (both ℓ2-normalised
+    here, so the logits are cosine similarities),
+
+    .. math::
+
+        \mathcal{L} = -\frac{1}{B}\sum_{i=1}^{B}
+            \log\frac{\exp(\cos(z_i, z'_i)/\tau)}{\sum_{j=1}^{B}\exp(\cos(z_i, z'_j)/\tau)}.
+
+    This is the loss of SCARF (Bahri et al., 2022): anchors are clean rows, positives
+    their corrupted views, and the corrupted views of the other rows are the negatives.
+
+    Parameters
+    ----------
+    anchors, positives : torch.Tensor of shape (batch_size, dim)
+        Row ``i`` of ``positives`` is the positive of row ``i`` of ``anchors``.
+        They need not be normalised: both are ℓ2-normalised here.
+    temperature : float, default=1.0
+        Softmax temperature :math:`\tau`; SCARF uses 1.0.
+
+    Returns
+    -------
+    loss : torch.Tensor
+        Scalar mean loss over the batch.
+
+    Examples
+    --------
+    >>> import torch
+    >>> z = torch.eye(3)
+    >>> round(info_nce_loss(z, z).item(), 4)  # perfect alignment, orthogonal negatives
+    0.5514
+    """
+    if anchors.ndim != 2 or anchors.shape != positives.shape:
+        raise ValueError(
+            "anchors and positives must be 2-D tensors of the same shape, got "
+            f"{tuple(anchors.shape)} and {tuple(positives.shape)}."
+        )
+    if temperature <= 0:
+        raise ValueError(f"temperature must be > 0, got {temperature}.")
+    anchors = F.normalize(anchors, dim=1)
+    positives = F.normalize(positives, dim=1)
+    logits = anchors @ positives.T / temperature
+    # cross_entropy applies a max-shifted log-softmax, so large logits cannot overflow.
+    targets = torch.arange(anchors.shape[0], device=anchors.device)
+    return F.cross_entropy(logits, targets)
+
+
+class InfoNCELoss(nn.Module):
+    """Module form of :func:`info_nce_loss`.
+
+    Parameters
+    ----------
+    temperature : float, default=1.0
+        Softmax temperature.
+
+    Examples
+    --------
+    >>> import torch
+    >>> loss = InfoNCELoss(temperature=0.5)
+    >>> z = torch.eye(2)
+    >>> float(loss(z, z)) < float(loss(z, z.flip(0)))
+    True
+    """
+
+    def __init__(self, temperature: float = 1.0):
+        super().__init__()
+        self.temperature = temperature
+
+    def forward(self, anchors: torch.Tensor, positives: torch.Tensor) -> torch.Tensor:
+        return info_nce_loss(anchors, positives, temperature=self.temperature)

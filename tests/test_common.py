@@ -1,0 +1,23 @@
+"""scikit-learn's own estimator checks on every public estimator, with fast settings."""
+
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skcontrast import FineTunedClassifier, SCARFEmbedder
+
+FAST_SCARF = dict(n_components=8, hidden_size=16, max_epochs=3, batch_size=16,
+                  early_stopping=False, random_state=0)
+
+ESTIMATORS = [
+    SCARFEmbedder(**FAST_SCARF),
+    FineTunedClassifier(SCARFEmbedder(**FAST_SCARF), hidden_size=16, max_epochs=40,
+                        batch_size=16, learning_rate=1e-2, random_state=0),
+]
+
+
+def _expected_failed_checks(estimator):
+    return getattr(estimator, "_expected_failed_checks", lambda: {})()
+
+
+@parametrize_with_checks(ESTIMATORS, expected_failed_checks=_expected_failed_checks)
+def test_sklearn_compatible(estimator, check):
+    check(estimator)

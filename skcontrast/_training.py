@@ -91,9 +91,9 @@ def train(
     """Run mini-batch training until ``max_epochs``/``max_steps`` or early stopping.
 
     Each epoch visits the training rows in an order drawn from ``generator`` (a CPU
-    generator; ``device_generator``, on the training device, is handed to
-    ``task.batch_loss`` for augmentations and defaults to ``generator``) in batches of ``batch_size``; a trailing batch of a single row is
-    skipped, since a contrastive loss needs at least two rows. With
+    generator) in batches of ``batch_size``; ``device_generator`` (on the training
+    device, defaulting to ``generator``) is handed to ``task.batch_loss`` for
+    augmentations. A trailing batch of a single row is skipped, since a contrastive loss needs at least two rows. With
     ``task.validation_loss`` and ``n_iter_no_change``, training stops once the
     validation loss has not improved by more than ``tol`` for ``n_iter_no_change``
     consecutive epochs, and the best weights are restored. A non-finite loss raises

@@ -76,6 +76,16 @@ class EpochLogger(Callback):
     ----------
     every : int, default=1
         Log every ``every``-th epoch (the first and last are always logged).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skcontrast import SCARFEmbedder
+    >>> X = np.random.RandomState(0).normal(size=(40, 5))
+    >>> emb = SCARFEmbedder(max_epochs=4, early_stopping=False, random_state=0,
+    ...                     callbacks=[EpochLogger(every=2)]).fit(X)
+    >>> emb.n_iter_
+    4
     """
 
     def __init__(self, every: int = 1):

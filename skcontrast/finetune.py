@@ -13,6 +13,7 @@ from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
+from skorch.callbacks import Callback
 from torch import nn
 
 from ._compat import HasMethods, Interval, _fit_context, validate_data
@@ -24,9 +25,49 @@ from ._torch_utils import (
     seed_from_random_state,
 )
 
-__all__ = ["EncoderClassifier", "FineTunedClassifier"]
+__all__ = ["EncoderClassifier", "FineTunedClassifier", "ValidationErrorStopping"]
 
 logger = logging.getLogger("skcontrast")
+
+
+class ValidationErrorStopping(Callback):
+    """skorch callback: early stopping on validation error, ties broken by validation loss.
+
+    SCARF fine-tunes "with early stopping on validation error". On small validation sets
+    the error plateaus after a few epochs; breaking ties with the validation loss keeps
+    training while the model still becomes more confident on held-out rows, instead of
+    freezing the first epoch that reached the plateau. The best epoch's weights are
+    restored at the end of training.
+
+    Parameters
+    ----------
+    patience : int
+        Epochs without improvement of ``(error, loss)`` before stopping.
+    """
+
+    def __init__(self, patience: int = 10):
+        self.patience = patience
+
+    def initialize(self):
+        self.best_key_, self.best_epoch_, self.best_state_, self.stale_ = None, None, None, 0
+        return self
+
+    def on_epoch_end(self, net, **kwargs):
+        record = net.history[-1]
+        key = (1.0 - record["valid_acc"], record["valid_loss"])
+        if self.best_key_ is None or key < self.best_key_:
+            self.best_key_, self.best_epoch_, self.stale_ = key, record["epoch"], 0
+            self.best_state_ = copy.deepcopy(net.module_.state_dict())
+        else:
+            self.stale_ += 1
+            if self.stale_ >= self.patience:
+                raise KeyboardInterrupt  # skorch's documented way to end training early
+
+    def on_train_end(self, net, **kwargs):
+        if self.best_state_ is not None:
+            net.module_.load_state_dict(self.best_state_)
+        # The copy is only needed during training; do not carry it in pickles.
+        self.best_state_ = None
 
 
 class EncoderClassifier(nn.Module):
@@ -102,7 +143,8 @@ class FineTunedClassifier(ClassifierMixin, BaseEstimator):
     validation_fraction : float, default=0.1
         Stratified fraction of rows held out to monitor validation accuracy.
     n_iter_no_change : int, default=10
-        Early-stopping patience in epochs; the weights of the best epoch are kept.
+        Early-stopping patience in epochs. The best epoch has the lowest validation
+        error, ties broken by the lowest validation loss; its weights are kept.
     device : str, default="auto"
         Torch device for fine-tuning.
     random_state : int, RandomState instance or None, default=None
@@ -205,7 +247,6 @@ class FineTunedClassifier(ClassifierMixin, BaseEstimator):
         self : FineTunedClassifier
         """
         from skorch import NeuralNetClassifier
-        from skorch.callbacks import EarlyStopping
         from skorch.dataset import ValidSplit
 
         X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], ensure_min_samples=2)
@@ -242,10 +283,7 @@ class FineTunedClassifier(ClassifierMixin, BaseEstimator):
         if can_validate:
             train_split = ValidSplit(self.validation_fraction, stratified=True,
                                      random_state=int(rng.randint(0, 2**31 - 1)))
-            callbacks.append(EarlyStopping(
-                monitor="valid_acc", lower_is_better=False, patience=self.n_iter_no_change,
-                threshold=0.0, threshold_mode="abs", load_best=True, sink=logger.info,
-            ))
+            callbacks.append(ValidationErrorStopping(self.n_iter_no_change))
         self.net_ = NeuralNetClassifier(
             module,
             criterion=nn.CrossEntropyLoss,

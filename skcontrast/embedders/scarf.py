@@ -227,7 +227,14 @@ class SCARFEmbedder(BaseContrastiveEmbedder):
             self.scale_ = np.ones(X.shape[1])
 
     def _preprocess(self, X):
-        return ((X - self.mean_) / self.scale_).astype(np.float32)
+        with np.errstate(over="ignore"):
+            out = ((X - self.mean_) / self.scale_).astype(np.float32)
+        if not np.isfinite(out).all():
+            raise ValueError(
+                "X holds values too large for float32 once preprocessed (|x| > 3.4e38). "
+                "Rescale the features or keep standardize=True."
+            )
+        return out
 
     def _build_encoder(self, n_features: int) -> nn.Module:
         return MLP(n_features, self.n_components, n_layers=self.n_layers,

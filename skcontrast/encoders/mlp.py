@@ -59,6 +59,19 @@ class MLP(nn.Sequential):
 class ProjectionHead(MLP):
     """The pre-training head ``g``: a ReLU MLP with a linear output (2 layers by default).
 
+    Parameters
+    ----------
+    in_features : int
+        Input width (the encoder's output width).
+    out_features : int
+        Output width.
+    n_layers : int, default=2
+        Number of ``Linear`` layers.
+    hidden_size : int, default=256
+        Width of the hidden layers.
+
+    Notes
+    -----
     Its output is ℓ2-normalised by the contrastive loss, not here, so the head can be
     reused with losses that normalise differently. It is discarded after pre-training.
 

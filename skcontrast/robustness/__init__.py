@@ -1,0 +1,24 @@
+"""Robustness: perturb data the way the papers do, and measure how scores degrade.
+
+Perturbations (each returns a new object and never modifies its input):
+
+* :func:`inject_missing_timestamps`: TS2Vec's "irregular" protocol;
+* :func:`inject_mcar`: tabular missing completely at random;
+* :func:`inject_label_noise`: SCARF's uniform label noise, or symmetric flips.
+
+:func:`robustness_curve` runs estimators over rates and seeds;
+:func:`summarize_curve` and :func:`plot_robustness_curve` report the result.
+"""
+
+from ._curves import plot_robustness_curve, robustness_curve, summarize_curve
+from ._label_noise import inject_label_noise
+from ._missing import inject_mcar, inject_missing_timestamps
+
+__all__ = [
+    "inject_label_noise",
+    "inject_mcar",
+    "inject_missing_timestamps",
+    "plot_robustness_curve",
+    "robustness_curve",
+    "summarize_curve",
+]

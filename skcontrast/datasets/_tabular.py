@@ -1,0 +1,303 @@
+"""Tabular datasets (scikit-learn's toys, DARWIN) and a synthetic time-series generator."""
+
+from __future__ import annotations
+
+import os
+from numbers import Integral, Real
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn import datasets as sk_datasets
+from sklearn.utils import Bunch, check_random_state
+
+from ._base import (
+    DatasetNotFoundError,
+    download_file,
+    extract_members,
+    get_cache_dir,
+    search_dirs,
+)
+
+__all__ = ["load_darwin", "load_tabular", "make_ts_classification"]
+
+_SKLEARN_LOADERS = {
+    "breast_cancer": sk_datasets.load_breast_cancer,
+    "digits": sk_datasets.load_digits,
+    "iris": sk_datasets.load_iris,
+    "wine": sk_datasets.load_wine,
+}
+
+DARWIN_URL_ENV = "SKCONTRAST_DARWIN_URL"
+DARWIN_URL = "https://archive.ics.uci.edu/static/public/732/darwin.zip"
+# File names the DARWIN table goes by (UCI's zip, the paper's release, our cache).
+_DARWIN_FILES = ("DARWIN.csv", "Darwin.csv", "darwin.csv", "data.csv")
+
+_DARWIN_DESCR = """\
+DARWIN (Diagnosis AlzheimeR WIth haNdwriting)
+174 participants x 450 handwriting features (25 tasks x 18 features); target
+'class': 'P' = patient with Alzheimer's disease, 'H' = healthy. The 'ID'
+column is dropped. UCI Machine Learning Repository, dataset 732, CC BY 4.0.
+Cilia, N. D. et al. (2022). Diagnosing Alzheimer's disease from on-line
+handwriting: A novel dataset and performance benchmarking. Engineering
+Applications of Artificial Intelligence, 111, 104822.
+"""
+
+
+def load_tabular(name):
+    """Load one of scikit-learn's small tabular classification datasets.
+
+    Parameters
+    ----------
+    name : {"breast_cancer", "digits", "iris", "wine"}
+        The dataset.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, n_features)
+        Features, float64.
+    y : ndarray of shape (n_samples,)
+        Class labels, int64.
+
+    Examples
+    --------
+    >>> from skcontrast.datasets import load_tabular
+    >>> X, y = load_tabular("wine")
+    >>> X.shape, X.dtype, sorted(set(y.tolist()))
+    ((178, 13), dtype('float64'), [0, 1, 2])
+    """
+    if name not in _SKLEARN_LOADERS:
+        raise ValueError(f"Unknown dataset {name!r}; choose one of {sorted(_SKLEARN_LOADERS)}.")
+    X, y = _SKLEARN_LOADERS[name](return_X_y=True)
+    return np.asarray(X, dtype=np.float64), np.asarray(y, dtype=np.int64)
+
+
+# --------------------------------------------------------------------------- DARWIN
+def _find_darwin(data_home, cache_dir) -> tuple[Path, str] | None:
+    if data_home is not None and Path(data_home).expanduser().is_file():
+        return Path(data_home).expanduser(), "data_home"
+    for origin, folder in search_dirs(data_home, cache_dir):
+        for base in (folder / "darwin", folder):
+            for file_name in _DARWIN_FILES:
+                # A bare data.csv is only trusted inside a darwin/ folder.
+                if file_name == "data.csv" and base == folder:
+                    continue
+                if (base / file_name).is_file():
+                    return base / file_name, origin
+    return None
+
+
+def _select_darwin_csv(members: list[str]) -> dict[str, str]:
+    csvs = [m for m in members if m.lower().endswith(".csv")]
+    for preferred in ("darwin", "data"):
+        for member in csvs:
+            if os.path.basename(member).lower().startswith(preferred):
+                return {member: "DARWIN.csv"}
+    return {csvs[0]: "DARWIN.csv"} if len(csvs) == 1 else {}
+
+
+def _darwin_hint(url: str, cache: Path) -> str:
+    return (
+        f"To provide it by hand, download {url}, unzip it, and pass "
+        "data_home=<the csv file or its folder> or set SKCONTRAST_DATA=<folder>; or "
+        f"save the csv as {cache / 'darwin' / 'DARWIN.csv'}."
+    )
+
+
+def load_darwin(
+    *,
+    data_home=None,
+    cache_dir=None,
+    download=True,
+    url=None,
+    return_X_y=False,
+    as_frame=False,
+    progress=True,
+    timeout=60.0,
+):
+    """Load DARWIN, handwriting features of Alzheimer's patients and healthy people.
+
+    174 rows, 450 numerical features, labels ``'P'`` (patient) and ``'H'``
+    (healthy); the ``ID`` column is dropped. The csv is looked up as
+    ``data_home`` itself when it is a file, else as ``DARWIN.csv``/``Darwin.csv``
+    (or ``darwin/data.csv``) in ``data_home``, the ``SKCONTRAST_DATA`` folders and
+    the cache, each either directly or in a ``darwin/`` subfolder, and finally
+    downloaded from UCI into the cache.
+
+    Parameters
+    ----------
+    data_home : str, path-like or None, default=None
+        The csv file, or a folder holding it; never written to.
+    cache_dir : str, path-like or None, default=None
+        The download cache; see :func:`get_cache_dir`.
+    download : bool, default=True
+        Download the zip from UCI when no local copy exists.
+    url : str or None, default=None
+        The zip's URL; ``None`` means the ``SKCONTRAST_DARWIN_URL`` environment
+        variable, else ``https://archive.ics.uci.edu/static/public/732/darwin.zip``.
+    return_X_y : bool, default=False
+        Return ``(X, y)`` instead of a Bunch.
+    as_frame : bool, default=False
+        Features as a DataFrame and target as a Series (named ``class``).
+    progress : bool, default=True
+        Show a download progress bar when tqdm is installed.
+    timeout : float, default=60.0
+        Network timeout in seconds.
+
+    Returns
+    -------
+    data : sklearn.utils.Bunch or tuple
+        ``(X, y)`` with ``return_X_y=True``; otherwise a Bunch with ``data``
+        (float64 array or DataFrame), ``target`` (str array or Series),
+        ``feature_names``, ``target_names``, ``frame`` (with ``as_frame=True``,
+        else ``None``), ``DESCR``, ``origin`` and ``source``.
+
+    Raises
+    ------
+    DatasetNotFoundError
+        When no local copy exists and ``download=False``.
+    DownloadError
+        When the download fails, with the URL and how to provide the file by hand.
+
+    Examples
+    --------
+    >>> from skcontrast.datasets import load_darwin
+    >>> X, y = load_darwin(data_home="/work/shared/data/darwin",
+    ...                    return_X_y=True)  # doctest: +SKIP
+    >>> X.shape, sorted(set(y))  # doctest: +SKIP
+    ((174, 450), ['H', 'P'])
+    """
+    cache = get_cache_dir(cache_dir)
+    url = url or os.environ.get(DARWIN_URL_ENV) or DARWIN_URL
+    hint = _darwin_hint(url, cache)
+    located = _find_darwin(data_home, cache_dir)
+    if located is None:
+        if not download:
+            searched = ", ".join(str(folder) for _, folder in search_dirs(data_home, cache_dir))
+            raise DatasetNotFoundError(f"DARWIN is not in {searched}, and download=False. {hint}")
+        what = "the DARWIN dataset"
+        archive = download_file(
+            url,
+            cache / "darwin.zip",
+            what=what,
+            manual_hint=hint,
+            timeout=timeout,
+            progress=progress,
+        )
+        try:
+            written = extract_members(
+                archive,
+                cache / "darwin",
+                _select_darwin_csv,
+                what=what,
+                url=url,
+                manual_hint=hint,
+            )
+        finally:
+            archive.unlink(missing_ok=True)
+        located = (next(iter(written.values())), "download")
+    path, origin = located
+
+    frame = pd.read_csv(path)
+    columns = {c.lower(): c for c in frame.columns}
+    if "class" not in columns:
+        raise ValueError(f"{path} has no 'class' column; is it the DARWIN csv?")
+    target = frame[columns["class"]].astype(str).str.strip().rename("class")
+    features = frame.drop(columns=[columns["class"], *([columns["id"]] if "id" in columns else [])])
+    try:
+        features = features.astype(np.float64)
+    except ValueError as exc:
+        raise ValueError(f"{path}: the DARWIN features must all be numeric ({exc}).") from exc
+
+    target_names = np.unique(target.to_numpy(dtype=str))
+    if as_frame:
+        X, y = features, target
+    else:
+        X, y = features.to_numpy(), target.to_numpy(dtype=str)
+    if return_X_y:
+        return X, y
+    return Bunch(
+        data=X,
+        target=y,
+        feature_names=np.asarray(features.columns, dtype=object),
+        target_names=target_names,
+        frame=pd.concat([features, target], axis=1) if as_frame else None,
+        DESCR=_DARWIN_DESCR,
+        origin=origin,
+        source=str(path),
+    )
+
+
+# --------------------------------------------------------------------------- synthetic
+def _check_count(value, name: str, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, Integral) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}; got {value!r}.")
+    return int(value)
+
+
+def make_ts_classification(
+    n_samples=100,
+    n_timesteps=64,
+    n_channels=1,
+    n_classes=2,
+    *,
+    noise=0.1,
+    random_state=None,
+):
+    """Generate a seeded time-series classification problem with class-dependent shapes.
+
+    Series of class ``k`` are a sine with ``k + 1`` periods over the series (``c + 1``
+    times faster in channel ``c``), random phase and amplitude, plus a Gaussian bump
+    centred at ``(k + 1) / (n_classes + 1)`` of the series, plus Gaussian noise.
+    Classes are balanced (sizes differ by at most one) and shuffled.
+
+    Parameters
+    ----------
+    n_samples : int, default=100
+        Number of series.
+    n_timesteps : int, default=64
+        Length of every series.
+    n_channels : int, default=1
+        Number of channels.
+    n_classes : int, default=2
+        Number of classes.
+    noise : float, default=0.1
+        Standard deviation of the additive Gaussian noise.
+    random_state : int, RandomState instance or None, default=None
+        Seeds every random draw.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, n_channels, n_timesteps)
+        Series, float64.
+    y : ndarray of shape (n_samples,)
+        Labels in ``0 .. n_classes - 1``, int64.
+
+    Examples
+    --------
+    >>> from skcontrast.datasets import make_ts_classification
+    >>> X, y = make_ts_classification(n_samples=6, n_timesteps=20, n_channels=2,
+    ...                               n_classes=3, random_state=0)
+    >>> X.shape, sorted(y.tolist())
+    ((6, 2, 20), [0, 0, 1, 1, 2, 2])
+    """
+    n_samples = _check_count(n_samples, "n_samples", 1)
+    n_timesteps = _check_count(n_timesteps, "n_timesteps", 1)
+    n_channels = _check_count(n_channels, "n_channels", 1)
+    n_classes = _check_count(n_classes, "n_classes", 1)
+    if isinstance(noise, bool) or not isinstance(noise, Real) or not noise >= 0:
+        raise ValueError(f"noise must be a non-negative number; got {noise!r}.")
+    rng = check_random_state(random_state)
+
+    y = np.arange(n_samples, dtype=np.int64) % n_classes
+    rng.shuffle(y)
+    t = np.linspace(0.0, 1.0, n_timesteps, endpoint=False)
+    periods = (y[:, None] + 1.0) * (np.arange(n_channels)[None, :] + 1.0)
+    phase = rng.uniform(0.0, 2.0 * np.pi, size=(n_samples, n_channels))
+    amplitude = rng.uniform(0.8, 1.2, size=(n_samples, n_channels))
+    X = amplitude[..., None] * np.sin(2.0 * np.pi * periods[..., None] * t + phase[..., None])
+    centre = (y + 1.0) / (n_classes + 1.0)
+    bump = 1.5 * np.exp(-0.5 * ((t[None, :] - centre[:, None]) / 0.05) ** 2)
+    X += bump[:, None, :]
+    X += noise * rng.standard_normal(X.shape)
+    return X, y

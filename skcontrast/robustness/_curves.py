@@ -1,0 +1,350 @@
+"""Robustness curves: score versus perturbation rate, over seeds and estimators."""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections.abc import Mapping
+from numbers import Integral
+
+import numpy as np
+import pandas as pd
+from sklearn.base import clone
+from sklearn.metrics import check_scoring
+from sklearn.utils.parallel import Parallel, delayed
+
+from ._label_noise import inject_label_noise
+from ._missing import _check_rate, inject_mcar, inject_missing_timestamps
+
+__all__ = ["plot_robustness_curve", "robustness_curve", "summarize_curve"]
+
+_PERTURBATIONS = ("label_noise", "missing_timestamps", "mcar")
+_DEFAULT_APPLY_TO = {
+    "label_noise": ("train",),
+    # TS2Vec removes timestamps from both splits, independently.
+    "missing_timestamps": ("train", "test"),
+    "mcar": ("train", "test"),
+}
+_COLUMNS = ["estimator", "perturbation", "rate", "seed", "score", "fit_seconds"]
+
+
+def _set_seed(estimator, seed: int):
+    """Set every parameter whose name ends in ``random_state`` (nested ones too)."""
+    params = estimator.get_params(deep=True)
+    seeded = {key: seed for key in params if key.endswith("random_state")}
+    return estimator.set_params(**seeded) if seeded else estimator
+
+
+def _split_seeds(seed: int, rate: float, perturbation: str) -> tuple[int, int]:
+    """Independent seeds for the train and test perturbations of one (seed, rate).
+
+    They depend on the rate's value (not its position in ``rates``) and not on the
+    estimator, so every estimator sees exactly the same perturbed data.
+    """
+    sequence = np.random.SeedSequence(
+        [int(seed), int(round(rate * 1e9)), _PERTURBATIONS.index(perturbation)]
+    )
+    train_seed, test_seed = sequence.generate_state(2)
+    return int(train_seed), int(test_seed)
+
+
+def _run_one(
+    name, estimator, data, perturbation, apply_to, noise_mode, classes, rate, seed, scoring
+):
+    X_train, y_train, X_test, y_test = data
+    train_seed, test_seed = _split_seeds(seed, rate, perturbation)
+    if perturbation == "label_noise":
+        # Only the training labels: the test labels define the score.
+        if "train" in apply_to:
+            y_train, _ = inject_label_noise(
+                y_train, rate, mode=noise_mode, classes=classes, random_state=train_seed
+            )
+    else:
+        inject = inject_missing_timestamps if perturbation == "missing_timestamps" else inject_mcar
+        if "train" in apply_to:
+            X_train = inject(X_train, rate, random_state=train_seed)
+        if "test" in apply_to:
+            X_test = inject(X_test, rate, random_state=test_seed)
+
+    model = _set_seed(clone(estimator), int(seed))
+    start = time.perf_counter()
+    model.fit(X_train, y_train)
+    fit_seconds = time.perf_counter() - start
+    score = check_scoring(model, scoring=scoring)(model, X_test, y_test)
+    return {
+        "estimator": name,
+        "perturbation": perturbation,
+        "rate": rate,
+        "seed": int(seed),
+        "score": float(score),
+        "fit_seconds": fit_seconds,
+    }
+
+
+def _check_apply_to(apply_to, perturbation):
+    if apply_to is None:
+        return _DEFAULT_APPLY_TO[perturbation]
+    if isinstance(apply_to, str):
+        apply_to = (apply_to,)
+    apply_to = tuple(apply_to)
+    unknown = set(apply_to) - {"train", "test"}
+    if unknown:
+        raise ValueError(f"apply_to may only contain 'train' and 'test'; got {sorted(unknown)}.")
+    if perturbation == "label_noise" and "test" in apply_to:
+        raise ValueError(
+            "Label noise is applied to the training labels only: noisy test labels "
+            "would corrupt the score itself. Use apply_to=('train',)."
+        )
+    return apply_to
+
+
+def robustness_curve(
+    estimators,
+    X_train,
+    y_train,
+    X_test,
+    y_test,
+    *,
+    perturbation="label_noise",
+    rates=(0.0, 0.1, 0.2, 0.3, 0.4, 0.5),
+    seeds=range(5),
+    scoring="accuracy",
+    apply_to=None,
+    noise_mode="uniform",
+    n_jobs=None,
+    progress=False,
+) -> pd.DataFrame:
+    """Score estimators on perturbed data, for every rate and seed.
+
+    For each ``rate`` x ``seed`` x estimator: perturb the data with that rate and a
+    seed derived from ``seed``, fit ``clone(estimator)`` with every parameter named
+    ``*random_state`` set to ``seed``, and score it on the test split. For a given
+    ``(rate, seed)`` every estimator sees the same perturbed data.
+
+    Parameters
+    ----------
+    estimators : dict of str to estimator
+        The estimators to compare, by display name (e.g. pipelines of an embedder
+        and a probe). Missing-value perturbations need estimators that accept NaN.
+    X_train : array-like
+        Training inputs (``(n, channels, timesteps)`` or ``(n, timesteps)`` for
+        ``"missing_timestamps"``, a table for ``"mcar"``).
+    y_train : array-like of shape (n_samples,)
+        Training labels.
+    X_test : array-like
+        Test inputs, same layout.
+    y_test : array-like of shape (n_samples,)
+        Test labels; never perturbed.
+    perturbation : {"label_noise", "missing_timestamps", "mcar"}, default="label_noise"
+        ``"label_noise"``: :func:`inject_label_noise` on the training labels (the
+        SCARF protocol). ``"missing_timestamps"``: :func:`inject_missing_timestamps`
+        (the TS2Vec "irregular" protocol). ``"mcar"``: :func:`inject_mcar`.
+    rates : iterable of float, default=(0.0, 0.1, 0.2, 0.3, 0.4, 0.5)
+        Perturbation rates, each in [0, 1].
+    seeds : iterable of int, default=range(5)
+        Seeds: each one seeds the perturbation and the estimators.
+    scoring : str or callable, default="accuracy"
+        A scikit-learn scorer name or callable ``scorer(estimator, X, y)``.
+    apply_to : tuple of {"train", "test"} or None, default=None
+        Which splits the missing-value perturbations touch, each with its own
+        seed. ``None`` means both for ``"missing_timestamps"`` and ``"mcar"`` (as in
+        TS2Vec) and ``("train",)`` for ``"label_noise"``, which never touches the
+        test split.
+    noise_mode : {"uniform", "symmetric"}, default="uniform"
+        ``mode`` of :func:`inject_label_noise`.
+    n_jobs : int or None, default=None
+        Number of (rate, seed, estimator) fits run in parallel (joblib).
+    progress : bool, default=False
+        Show a tqdm progress bar (needs ``tqdm``; skipped with a warning otherwise).
+
+    Returns
+    -------
+    results : pandas.DataFrame
+        One row per fit, columns ``estimator``, ``perturbation``, ``rate``,
+        ``seed``, ``score`` and ``fit_seconds``. Summarise it with
+        :func:`summarize_curve`.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.model_selection import train_test_split
+    >>> from sklearn.tree import DecisionTreeClassifier
+    >>> from skcontrast.robustness import robustness_curve, summarize_curve
+    >>> X, y = load_iris(return_X_y=True)
+    >>> X_tr, X_te, y_tr, y_te = train_test_split(X, y, stratify=y, random_state=0)
+    >>> df = robustness_curve({"tree": DecisionTreeClassifier()}, X_tr, y_tr, X_te, y_te,
+    ...                       rates=(0.0, 0.4), seeds=range(2))
+    >>> df.shape
+    (4, 6)
+    >>> summarize_curve(df)[["estimator", "rate", "n"]].values.tolist()
+    [['tree', 0.0, 2], ['tree', 0.4, 2]]
+    """
+    if not isinstance(estimators, Mapping) or not estimators:
+        raise TypeError(
+            "estimators must be a non-empty dict mapping a name to an estimator, e.g. "
+            "{'svm': SVMProbe()}."
+        )
+    if perturbation not in _PERTURBATIONS:
+        raise ValueError(f"perturbation must be one of {_PERTURBATIONS}; got {perturbation!r}.")
+    apply_to = _check_apply_to(apply_to, perturbation)
+    rates = [_check_rate(rate) for rate in rates]
+    seeds = list(seeds)
+    bad_seeds = [s for s in seeds if isinstance(s, bool) or not isinstance(s, Integral)]
+    if bad_seeds or not seeds or not rates:
+        raise ValueError(
+            "rates and seeds must be non-empty and seeds must be integers; got "
+            f"rates={rates}, seeds={seeds}."
+        )
+    classes = np.unique(np.asarray(y_train)) if perturbation == "label_noise" else None
+    data = (X_train, y_train, X_test, y_test)
+    tasks = [
+        delayed(_run_one)(
+            name,
+            estimator,
+            data,
+            perturbation,
+            apply_to,
+            noise_mode,
+            classes,
+            rate,
+            seed,
+            scoring,
+        )
+        for rate in rates
+        for seed in seeds
+        for name, estimator in estimators.items()
+    ]
+    parallel = Parallel(n_jobs=n_jobs, return_as="generator")
+    rows = parallel(tasks)
+    if progress:
+        try:
+            from tqdm.auto import tqdm
+        except ImportError:
+            warnings.warn(
+                "progress=True needs tqdm (pip install tqdm); continuing without a bar.",
+                UserWarning,
+                stacklevel=2,
+            )
+        else:
+            rows = tqdm(rows, total=len(tasks), desc=f"robustness ({perturbation})")
+    return pd.DataFrame(list(rows), columns=_COLUMNS)
+
+
+def summarize_curve(results: pd.DataFrame, value: str = "score") -> pd.DataFrame:
+    """Mean, standard deviation and count of the score per estimator and rate.
+
+    Parameters
+    ----------
+    results : pandas.DataFrame
+        The output of :func:`robustness_curve` (columns ``estimator``, ``rate`` and
+        ``value``; ``perturbation`` is kept as a grouping key when present).
+    value : str, default="score"
+        The column to summarise.
+
+    Returns
+    -------
+    summary : pandas.DataFrame
+        Columns ``[perturbation,] estimator, rate, mean, std, n``; ``std`` is the
+        sample standard deviation over seeds (``ddof=1``, ``nan`` for one seed).
+        Rows keep the estimators' order of appearance and sort rates ascending.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from skcontrast.robustness import summarize_curve
+    >>> df = pd.DataFrame({"estimator": ["a", "a", "a"], "rate": [0.0, 0.0, 0.5],
+    ...                    "seed": [0, 1, 0], "score": [0.9, 0.7, 0.5]})
+    >>> summarize_curve(df).round(3).values.tolist()
+    [['a', 0.0, 0.8, 0.141, 2], ['a', 0.5, 0.5, nan, 1]]
+    """
+    missing = {"estimator", "rate", value} - set(results.columns)
+    if missing:
+        raise ValueError(
+            f"results lacks the columns {sorted(missing)}; pass the DataFrame returned "
+            "by robustness_curve."
+        )
+    keys = ["estimator", "rate"]
+    if "perturbation" in results.columns:
+        keys = ["perturbation", *keys]
+    order = {name: i for i, name in enumerate(pd.unique(results["estimator"]))}
+    summary = (
+        results.groupby(keys, sort=False)[value]
+        .agg(mean="mean", std="std", n="count")
+        .reset_index()
+    )
+    summary["_order"] = summary["estimator"].map(order)
+    sort_keys = ["_order", "rate"] if len(keys) == 2 else ["perturbation", "_order", "rate"]
+    summary = summary.sort_values(sort_keys, kind="stable").drop(columns="_order")
+    return summary.reset_index(drop=True)
+
+
+def plot_robustness_curve(
+    summary: pd.DataFrame, ax=None, *, xlabel="rate", ylabel=None, title=None
+):
+    """Plot the mean score against the rate, with a +/- one standard deviation band.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        The output of :func:`summarize_curve`; the raw output of
+        :func:`robustness_curve` is summarised first.
+    ax : matplotlib.axes.Axes or None, default=None
+        Where to draw; a new figure is created when ``None``.
+    xlabel : str, default="rate"
+        Label of the x axis.
+    ylabel : str or None, default=None
+        Label of the y axis; ``"mean score"`` when ``None``.
+    title : str or None, default=None
+        Title of the axes.
+
+    Returns
+    -------
+    ax : matplotlib.axes.Axes
+        The axes drawn on: one line (with markers) and one band per estimator.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import pandas as pd
+    >>> from skcontrast.robustness import plot_robustness_curve
+    >>> summary = pd.DataFrame({"estimator": ["a", "a"], "rate": [0.0, 0.5],
+    ...                         "mean": [0.9, 0.6], "std": [0.02, 0.05], "n": [5, 5]})
+    >>> ax = plot_robustness_curve(summary)
+    >>> len(ax.get_lines())
+    1
+    """
+    if "mean" not in summary.columns and "score" in summary.columns:
+        summary = summarize_curve(summary)
+    missing = {"estimator", "rate", "mean", "std"} - set(summary.columns)
+    if missing:
+        raise ValueError(
+            f"summary lacks the columns {sorted(missing)}; pass the DataFrame returned "
+            "by summarize_curve."
+        )
+    if ax is None:
+        try:
+            import matplotlib.pyplot as plt
+        except ImportError as exc:
+            raise ImportError(
+                "plot_robustness_curve needs matplotlib; install it with `pip install matplotlib`."
+            ) from exc
+        _, ax = plt.subplots()
+
+    several = "perturbation" in summary.columns and summary["perturbation"].nunique() > 1
+    keys = ["perturbation", "estimator"] if several else ["estimator"]
+    for key, group in summary.groupby(keys, sort=False):
+        group = group.sort_values("rate")
+        label = " / ".join(str(k) for k in key) if several else str(key[0])
+        rate = group["rate"].to_numpy(dtype=float)
+        mean = group["mean"].to_numpy(dtype=float)
+        # One seed gives no spread: draw no band rather than a NaN one.
+        std = np.nan_to_num(group["std"].to_numpy(dtype=float))
+        (line,) = ax.plot(rate, mean, marker="o", label=label)
+        ax.fill_between(rate, mean - std, mean + std, color=line.get_color(), alpha=0.2)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("mean score" if ylabel is None else ylabel)
+    if title is not None:
+        ax.set_title(title)
+    ax.legend()
+    return ax

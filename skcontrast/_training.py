@@ -85,6 +85,7 @@ def train(
     n_iter_no_change: int | None = None,
     tol: float = 0.0,
     restore_best: bool = True,
+    drop_last: bool = False,
     callbacks: Sequence[Any] = (),
     estimator: Any = None,
 ) -> TrainingResult:
@@ -93,7 +94,8 @@ def train(
     Each epoch visits the training rows in an order drawn from ``generator`` (a CPU
     generator) in batches of ``batch_size``; ``device_generator`` (on the training
     device, defaulting to ``generator``) is handed to ``task.batch_loss`` for
-    augmentations. A trailing batch of a single row is skipped, since a contrastive loss needs at least two rows. With
+    augmentations. A trailing batch of a single row is skipped (every incomplete trailing
+    batch with ``drop_last``), since a contrastive loss needs at least two rows. With
     ``task.validation_loss`` and ``n_iter_no_change``, training stops once the
     validation loss has not improved by more than ``tol`` for ``n_iter_no_change``
     consecutive epochs, and the best weights are restored. A non-finite loss raises
@@ -117,7 +119,7 @@ def train(
         total, n_batches = 0.0, 0
         for lo in range(0, n, batch_size):
             idx = order[lo : lo + batch_size]
-            if idx.numel() < 2:
+            if idx.numel() < 2 or (drop_last and idx.numel() < batch_size):
                 continue
             optimizer.zero_grad(set_to_none=True)
             loss = task.batch_loss(idx, device_generator)

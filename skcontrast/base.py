@@ -96,6 +96,8 @@ class BaseContrastiveEmbedder(
 
     #: Optimiser used by :meth:`fit`: ``"adam"`` (SCARF) or ``"adamw"`` (TS2Vec).
     _optimizer = "adam"
+    #: Whether each epoch skips its incomplete last batch (TS2Vec's reference does).
+    _drop_last = False
 
     # ------------------------------------------------------------------ hooks
     def _validate_X(self, X, *, reset: bool) -> np.ndarray:
@@ -184,6 +186,7 @@ class BaseContrastiveEmbedder(
             tol=getattr(self, "tol", 0.0),
             callbacks=callbacks,
             estimator=self,
+            drop_last=self._drop_last,
         )
         self._finalize(task)
         self.device_ = str(device)
@@ -195,8 +198,15 @@ class BaseContrastiveEmbedder(
         self.n_iter_ = len(result.history)
         self.n_steps_ = result.n_steps
         self.best_epoch_ = result.best_epoch
-        self._n_features_out = self._embedding_width()
         return self
+
+    @property
+    def _n_features_out(self):
+        # Derived, not stored: inference-time parameters (e.g. TS2Vec's encoding_window)
+        # may change the width after fit. Unfitted -> AttributeError -> NotFittedError.
+        if not hasattr(self, "encoder_"):
+            raise AttributeError("_n_features_out is only defined once fitted")
+        return self._embedding_width()
 
     def _finalize(self, task: ContrastiveTask) -> None:
         """Keep what inference needs; by default the task's ``encoder`` module."""

@@ -228,7 +228,6 @@ class FineTunedClassifier(ClassifierMixin, BaseEstimator):
         # From scratch: only the preprocessing statistics, no contrastive training.
         validate_data(embedder, X, reset=True, dtype=[np.float64, np.float32])
         embedder._fit_preprocessing(X)
-        embedder._n_features_out = embedder._embedding_width()
         return embedder
 
     @_fit_context(prefer_skip_nested_validation=False)

@@ -2,14 +2,16 @@
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skcontrast import FineTunedClassifier, SCARFEmbedder
+from skcontrast import FineTunedClassifier, SCARFEmbedder, TS2VecEmbedder
 
 FAST_SCARF = dict(n_components=8, hidden_size=16, max_epochs=3, batch_size=16,
                   early_stopping=False, random_state=0)
 
 ESTIMATORS = [
     SCARFEmbedder(**FAST_SCARF),
-    FineTunedClassifier(SCARFEmbedder(**FAST_SCARF), hidden_size=16, max_epochs=40,
+    TS2VecEmbedder(n_components=8, hidden_size=8, depth=2, n_iters=3, batch_size=8,
+                   random_state=0),
+    FineTunedClassifier(SCARFEmbedder(**FAST_SCARF), hidden_size=16, max_epochs=20,
                         batch_size=16, learning_rate=1e-2, random_state=0),
 ]
 

@@ -1,0 +1,279 @@
+"""TS2Vec: universal time-series representations by hierarchical contrastive learning."""
+
+from __future__ import annotations
+
+import math
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from torch import nn
+from torch.optim.swa_utils import AveragedModel
+
+from .._compat import Interval, StrOptions
+from .._timeseries import centre_observed_span, drop_all_missing, split_long_series
+from .._torch_utils import build_module
+from .._training import ContrastiveTask
+from ..augmentations.crops import overlapping_crops
+from ..encoders.dilated_conv import DilatedConvEncoder
+from ..losses.hierarchical import hierarchical_contrastive_loss
+from ._timeseries_base import BaseTimeSeriesEmbedder
+
+__all__ = ["TS2VecEmbedder"]
+
+#: Segments per level of the "multiscale" temporal pyramid: 1 + 2 + 4 pooled vectors.
+_PYRAMID = (1, 2, 4)
+
+
+def _masked_max(h: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:
+    """Max over time of ``h`` (B, T, D) restricted to timestamps where ``keep`` (B, T)."""
+    fill = torch.finfo(h.dtype).min
+    return torch.where(keep[..., None], h, torch.full((), fill, dtype=h.dtype,
+                                                      device=h.device)).amax(dim=1)
+
+
+class TS2VecEmbedder(BaseTimeSeriesEmbedder):
+    """Time-series embedder trained with TS2Vec (Yue et al., AAAI 2022).
+
+    A dilated-convolution encoder maps every timestamp to a vector. It is trained on two
+    overlapping random crops of each series (each with its own random latent timestamp
+    mask) so that the representations of the shared timestamps agree, through a
+    hierarchical loss: an instance-wise and a temporal contrastive term at every level
+    of a max-pooling pyramid over time. Inference uses the stochastic-weight-averaged
+    (SWA) encoder and max-pools its output over the series.
+
+    Input layout: ``(n_samples, n_channels, n_timesteps)``; a 2-D array is a collection
+    of univariate series. NaN marks a missing value: a timestamp whose any channel is
+    NaN is missing. Series of different lengths are passed NaN-padded. Series may have
+    a different length at :meth:`transform`; the number of channels must match.
+
+    What :meth:`fit` does, as the reference implementation: all-NaN series are dropped;
+    series longer than ``max_train_length`` are cut into ``T // max_train_length``
+    sections; if some series miss leading/trailing timestamps every series is shifted
+    so its observed span is centred; each batch is cropped to ``max_train_length``
+    timestamps at a random offset; AdamW runs ``n_iters`` steps on batches of
+    ``batch_size`` series (incomplete last batch dropped).
+
+    Parameters
+    ----------
+    n_components : int, default=320
+        Width of the representation (the encoder's output channels).
+    hidden_size : int, default=64
+        Width of the hidden convolutional blocks.
+    depth : int, default=10
+        Number of hidden residual blocks (dilations 1, 2, ..., 2**depth).
+    batch_size : int, default=8
+        Series per batch (the paper's scripts use 8).
+    learning_rate : float, default=1e-3
+        AdamW learning rate.
+    n_iters : int or "auto", default="auto"
+        Optimiser steps. ``"auto"`` is the reference rule: 200 if
+        ``n_samples * n_timesteps * n_channels <= 100_000`` else 600, unless
+        ``max_epochs`` is given (then epochs alone bound training).
+    max_epochs : int, default=None
+        Upper bound on epochs (passes over the training series).
+    max_train_length : int or None, default=3000
+        Longer series are split into sections and batches are cropped to this length.
+    temporal_unit : int, default=0
+        The temporal term of the loss is skipped at pyramid levels below this one;
+        crops are at least ``2 ** (temporal_unit + 1)`` long.
+    alpha : float, default=0.5
+        Weight of the instance term against the temporal term.
+    encoding_window : {"full_series", "multiscale"}, default="full_series"
+        ``"full_series"`` max-pools over the whole series (``n_components`` features).
+        ``"multiscale"`` concatenates max-pools over the whole series, its halves and
+        its quarters (a temporal pyramid, ``7 * n_components`` features).
+    pooling : {"observed", "all"}, default="observed"
+        Timestamps the max-pooling runs over. ``"all"`` is the reference (outputs at
+        missing timestamps take part); ``"observed"`` skips missing timestamps, which
+        measurably helps on series with missing values (see the benchmarks) and
+        changes nothing on complete series.
+    inference_batch_size : int, default=256
+        Series per batch in :meth:`transform` (memory stays bounded).
+    device : {"auto", "cpu", "cuda"} or str, default="auto"
+        Torch device, resolved in :meth:`fit`.
+    callbacks : list, default=None
+        Training callbacks (see :mod:`skcontrast.callbacks`).
+    random_state : int, RandomState instance or None, default=None
+        Seeds initialisation, shuffling, crops, masks and dropout. The same integer
+        gives bit-identical embeddings on the CPU.
+    verbose : int, default=0
+        Log one line per epoch when > 0.
+
+    Attributes
+    ----------
+    encoder_ : torch.nn.Module
+        The SWA-averaged encoder used by :meth:`transform`.
+    n_features_in_ : int
+        Number of channels seen in :meth:`fit`.
+    n_iters_ : int or None
+        The step budget used (after resolving ``"auto"``).
+    history_, loss_curve_, n_iter_, n_steps_, device_
+        Training record; see :class:`~skcontrast.base.BaseContrastiveEmbedder`.
+
+    References
+    ----------
+    Yue, Z., Wang, Y., Duan, J., Yang, T., Huang, C., Tong, Y., Xu, B. "TS2Vec: Towards
+    Universal Representation of Time Series". AAAI 2022.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skcontrast import TS2VecEmbedder
+    >>> X = np.sin(np.linspace(0, 6, 50))[None, None, :] * np.arange(1, 9)[:, None, None]
+    >>> emb = TS2VecEmbedder(n_components=16, depth=3, n_iters=5, random_state=0).fit(X)
+    >>> emb.transform(X).shape
+    (8, 16)
+    """
+
+    _parameter_constraints: dict = {
+        **BaseTimeSeriesEmbedder._parameter_constraints,
+        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "hidden_size": [Interval(Integral, 1, None, closed="left")],
+        "depth": [Interval(Integral, 0, None, closed="left")],
+        "n_iters": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "max_train_length": [Interval(Integral, 2, None, closed="left"), None],
+        "temporal_unit": [Interval(Integral, 0, None, closed="left")],
+        "alpha": [Interval(Real, 0, 1, closed="both")],
+        "encoding_window": [StrOptions({"full_series", "multiscale"})],
+        "pooling": [StrOptions({"observed", "all"})],
+    }
+
+    _optimizer = "adamw"
+    _drop_last = True
+
+    def __init__(
+        self,
+        n_components=320,
+        *,
+        hidden_size=64,
+        depth=10,
+        batch_size=8,
+        learning_rate=1e-3,
+        n_iters="auto",
+        max_epochs=None,
+        max_train_length=3000,
+        temporal_unit=0,
+        alpha=0.5,
+        encoding_window="full_series",
+        pooling="observed",
+        inference_batch_size=256,
+        device="auto",
+        callbacks=None,
+        random_state=None,
+        verbose=0,
+    ):
+        self.n_components = n_components
+        self.hidden_size = hidden_size
+        self.depth = depth
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.n_iters = n_iters
+        self.max_epochs = max_epochs
+        self.max_train_length = max_train_length
+        self.temporal_unit = temporal_unit
+        self.alpha = alpha
+        self.encoding_window = encoding_window
+        self.pooling = pooling
+        self.inference_batch_size = inference_batch_size
+        self.device = device
+        self.callbacks = callbacks
+        self.random_state = random_state
+        self.verbose = verbose
+
+    @property
+    def _min_timesteps(self):
+        # The shortest crop has 2 ** (temporal_unit + 1) timestamps.
+        return 2 ** (self.temporal_unit + 1)
+
+    def _max_steps(self, X):
+        if self.n_iters != "auto":
+            self.n_iters_ = int(self.n_iters)
+        elif self.max_epochs is None:
+            self.n_iters_ = 200 if X.size <= 100_000 else 600
+        else:
+            self.n_iters_ = None
+        return self.n_iters_
+
+    def _embedding_width(self):
+        factor = sum(_PYRAMID) if self.encoding_window == "multiscale" else 1
+        return self.n_components * factor
+
+    def _build_encoder(self, n_channels: int) -> nn.Module:
+        return DilatedConvEncoder(n_channels, hidden_size=self.hidden_size,
+                                  n_components=self.n_components, depth=self.depth)
+
+    def _preprocess(self, X):
+        # (N, C, T) -> (N, T, C): the encoder works per timestamp.
+        return np.ascontiguousarray(X.transpose(0, 2, 1), dtype=np.float32)
+
+    def _training_series(self, X) -> np.ndarray:
+        x = self._preprocess(X)
+        if self.max_train_length is not None:
+            x = split_long_series(x, self.max_train_length)
+        x = centre_observed_span(x)
+        x = drop_all_missing(x)
+        if x.shape[0] < 2:
+            raise ValueError(
+                "Fewer than 2 series have an observed timestamp; TS2Vec needs at least 2."
+            )
+        return x
+
+    def _make_task(self, X, y, generator, device):
+        train_series = torch.from_numpy(self._training_series(X)).to(device)
+        encoder = build_module(lambda: self._build_encoder(X.shape[1]), generator, device)
+        # As in the reference, the average starts from the initial weights and then takes
+        # every optimiser step with equal weight.
+        averaged = AveragedModel(encoder)
+        averaged.update_parameters(encoder)
+        max_len = self.max_train_length
+
+        def batch_loss(idx, gen):
+            x = train_series[idx.to(device)]
+            n_timesteps = x.shape[1]
+            if max_len is not None and n_timesteps > max_len:
+                offset = int(torch.randint(n_timesteps - max_len + 1, (), generator=gen,
+                                           device=gen.device))
+                x = x[:, offset : offset + max_len]
+            view1, view2, overlap = overlapping_crops(
+                x, temporal_unit=self.temporal_unit, generator=gen
+            )
+            # Only the overlapping timestamps enter the loss: the encoder can skip the rest.
+            z1 = encoder(view1, mask="binomial", generator=gen,
+                         window=(view1.shape[1] - overlap, view1.shape[1]))
+            z2 = encoder(view2, mask="binomial", generator=gen, window=(0, overlap))
+            return hierarchical_contrastive_loss(
+                z1, z2, alpha=self.alpha, temporal_unit=self.temporal_unit
+            )
+
+        modules = nn.ModuleDict({"encoder": encoder})
+        return ContrastiveTask(
+            modules, train_series.shape[0], batch_loss,
+            after_step=lambda: averaged.update_parameters(encoder),
+            extras={"averaged": averaged},
+        )
+
+    def _finalize(self, task):
+        # Inference uses the SWA average of the weights after every step (the reference).
+        self.encoder_ = task.extras["averaged"].module.eval()
+
+    def _encode(self, batch):
+        h = self.encoder_(batch, mask="all_true")
+        if self.pooling == "observed":
+            keep = DilatedConvEncoder.observed_mask(batch)
+        else:
+            keep = torch.ones(batch.shape[:2], dtype=torch.bool, device=batch.device)
+        if self.encoding_window == "full_series":
+            return _masked_max(h, keep)
+        n_timesteps = batch.shape[1]
+        pooled = []
+        for n_segments in _PYRAMID:
+            bounds = np.linspace(0, n_timesteps, n_segments + 1)
+            for k in range(n_segments):
+                lo = int(math.floor(bounds[k]))
+                hi = max(int(math.ceil(bounds[k + 1])), lo + 1)
+                seg_keep = keep[:, lo:hi]
+                # A segment with no observed timestamp falls back to all its timestamps.
+                seg_keep = seg_keep | ~seg_keep.any(dim=1, keepdim=True)
+                pooled.append(_masked_max(h[:, lo:hi], seg_keep))
+        return torch.cat(pooled, dim=1)

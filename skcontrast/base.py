@@ -169,7 +169,10 @@ class BaseContrastiveEmbedder(
         device_generator = generator if device.type == "cpu" else make_generator(seed, device)
         task = self._make_task(X, y, generator, device)
         optimizer_cls = torch.optim.AdamW if self._optimizer == "adamw" else torch.optim.Adam
-        optimizer = optimizer_cls(task.modules.parameters(), lr=self.learning_rate)
+        # foreach: one fused update over all tensors instead of a Python loop per tensor,
+        # which matters on the CPU where small models are launch-bound.
+        optimizer = optimizer_cls(task.modules.parameters(), lr=self.learning_rate,
+                                  foreach=True)
         callbacks = list(self.callbacks or [])
         if self.verbose:
             _enable_verbose_logging()

@@ -25,9 +25,9 @@ __all__ = ["CropParams", "overlapping_crops", "sample_crop_params", "take_per_ro
 
 
 class CropParams(NamedTuple):
-    """The random quantities of one pair of overlapping crops (GUIDE letters in brackets).
+    """The random quantities of one pair of overlapping crops.
 
-    Attributes
+    Parameters
     ----------
     overlap_length : int
         Length ``l`` of the shared part.
@@ -41,6 +41,13 @@ class CropParams(NamedTuple):
         End ``b2 >= b`` of view 2 (exclusive); view 2 starts at ``a``.
     offsets : torch.Tensor of shape (n_instances,)
         Per-series shift ``o`` (int64, on the generator's device).
+
+    Examples
+    --------
+    >>> import torch
+    >>> p = CropParams(4, 2, 6, 1, 8, torch.tensor([0, -1]))
+    >>> p.overlap_end - p.view1_start  # length of view 1
+    5
     """
 
     overlap_length: int

@@ -8,7 +8,7 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 from torch import nn
-from torch.optim.swa_utils import AveragedModel
+from torch.optim.swa_utils import AveragedModel, get_swa_multi_avg_fn
 
 from .._compat import Interval, StrOptions
 from .._timeseries import centre_observed_span, drop_all_missing, split_long_series
@@ -224,7 +224,7 @@ class TS2VecEmbedder(BaseTimeSeriesEmbedder):
         encoder = build_module(lambda: self._build_encoder(X.shape[1]), generator, device)
         # As in the reference, the average starts from the initial weights and then takes
         # every optimiser step with equal weight.
-        averaged = AveragedModel(encoder)
+        averaged = AveragedModel(encoder, multi_avg_fn=get_swa_multi_avg_fn())
         averaged.update_parameters(encoder)
         max_len = self.max_train_length
 

@@ -1,0 +1,97 @@
+"""NumPy preprocessing for TS2Vec's fit: splitting, centring, dropping empty series."""
+
+import numpy as np
+import pytest
+
+from skcontrast._timeseries import centre_observed_span, drop_all_missing, split_long_series
+
+
+def _collection(n_series, n_timesteps, n_channels, seed=0):
+    return np.random.RandomState(seed).normal(size=(n_series, n_timesteps, n_channels))
+
+
+def test_split_matches_the_reference_rule():
+    x = _collection(3, 10, 2)
+    before = x.copy()
+    out = split_long_series(x, 3)  # 10 // 3 = 3 sections of 4, 3, 3 timestamps
+    assert out.shape == (9, 4, 2)
+    np.testing.assert_array_equal(out[0:3], x[:, 0:4])  # all series' first sections...
+    np.testing.assert_array_equal(out[3:6, :3], x[:, 4:7])  # ...then all second sections
+    np.testing.assert_array_equal(out[6:9, :3], x[:, 7:10])
+    assert np.isnan(out[3:, 3]).all()  # shorter sections are NaN-padded at the end
+    np.testing.assert_array_equal(x, before)
+
+
+@pytest.mark.parametrize("n_timesteps, max_length", [(10, 6), (10, 10), (10, 50)])
+def test_no_split_below_two_sections_returns_a_copy(n_timesteps, max_length):
+    x = _collection(2, n_timesteps, 1)
+    out = split_long_series(x, max_length)
+    np.testing.assert_array_equal(out, x)
+    assert out is not x and not np.shares_memory(out, x)
+
+
+def test_split_sections_can_exceed_max_length():
+    # 7000 // 3000 = 2 sections of 3500, as in the reference.
+    out = split_long_series(np.zeros((1, 7000, 1)), 3000)
+    assert out.shape == (2, 3500, 1)
+
+
+def test_centre_observed_span():
+    nan = np.nan
+    x = np.array([
+        [1.0, 2.0, nan, nan, nan, nan],  # lead 0, trail 4 -> shift right by 2
+        [nan, nan, nan, nan, 3.0, 4.0],  # lead 4, trail 0 -> shift left by 2
+        [nan, 5.0, 6.0, 7.0, nan, nan],  # lead 1, trail 2 -> (1 + 2) // 2 - 1 = 0
+        [nan, nan, nan, nan, nan, nan],  # all missing: stays put
+    ])[..., None]
+    before = x.copy()
+    out = centre_observed_span(x)
+    expected = np.array([
+        [nan, nan, 1.0, 2.0, nan, nan],
+        [nan, nan, 3.0, 4.0, nan, nan],
+        [nan, 5.0, 6.0, 7.0, nan, nan],
+        [nan, nan, nan, nan, nan, nan],
+    ])[..., None]
+    np.testing.assert_array_equal(out, expected)
+    np.testing.assert_array_equal(x, before)
+
+
+def test_centring_counts_a_timestamp_present_if_any_channel_is_observed():
+    nan = np.nan
+    x = np.array([[[nan, 1.0], [2.0, 3.0], [nan, nan], [nan, nan]]])
+    out = centre_observed_span(x)  # lead 0 (channel 1 is observed), trail 2 -> shift by 1
+    np.testing.assert_array_equal(out[0, 1:3], x[0, 0:2])
+    assert np.isnan(out[0, [0, 3]]).all()
+
+
+def test_centring_without_padding_is_a_copy():
+    x = _collection(3, 8, 2)
+    x[0, 3] = np.nan  # interior missing values do not trigger centring
+    out = centre_observed_span(x)
+    np.testing.assert_array_equal(out, x)
+    assert out is not x
+
+
+def test_drop_all_missing():
+    x = _collection(4, 5, 2)
+    x[1] = np.nan
+    x[2, :, 0] = np.nan  # partly observed: kept
+    out = drop_all_missing(x)
+    assert out.shape == (3, 5, 2)
+    np.testing.assert_array_equal(out[0], x[0])
+    np.testing.assert_array_equal(out[1], x[2])
+    assert np.isnan(x[1]).all()
+
+
+@pytest.mark.parametrize("fn", [lambda x: split_long_series(x, 2), centre_observed_span,
+                                drop_all_missing])
+def test_invalid_input(fn):
+    with pytest.raises(ValueError, match="shape"):
+        fn(np.zeros((3, 4)))
+    with pytest.raises(ValueError, match="floating"):
+        fn(np.zeros((3, 4, 1), dtype=int))
+
+
+def test_invalid_max_length():
+    with pytest.raises(ValueError, match="max_length"):
+        split_long_series(np.zeros((1, 4, 1)), 0)

@@ -13,6 +13,18 @@ __all__ = ["MarginalCorruption", "corrupt_from_marginals", "n_corrupted_features
 def n_corrupted_features(n_features: int, corruption_rate: float) -> int:
     """Number of features SCARF corrupts per row: ``floor(corruption_rate * n_features)``.
 
+    Parameters
+    ----------
+    n_features : int
+        Number of features ``M``.
+    corruption_rate : float
+        Fraction ``c`` of features to corrupt.
+
+    Returns
+    -------
+    int
+        ``floor(c * M)``.
+
     Examples
     --------
     >>> n_corrupted_features(10, 0.6), n_corrupted_features(3, 0.3)

@@ -1,7 +1,27 @@
-from .expclr import ExpCLRLoss as ExpCLRLoss
-from .expclr import combine_label_similarity as combine_label_similarity
-from .expclr import expclr_loss as expclr_loss
-from .expclr import expert_similarity as expert_similarity
-from .supcon import SupConLoss as SupConLoss
-from .supcon import nt_xent_loss as nt_xent_loss
-from .supcon import supcon_loss as supcon_loss
+"""Contrastive losses: pure torch, tested against explicit loops."""
+
+from .expclr import ExpCLRLoss, combine_label_similarity, expclr_loss, expert_similarity
+from .hierarchical import (
+    HierarchicalContrastiveLoss,
+    hierarchical_contrastive_loss,
+    instance_contrastive_loss,
+    temporal_contrastive_loss,
+)
+from .info_nce import InfoNCELoss, info_nce_loss
+from .supcon import SupConLoss, nt_xent_loss, supcon_loss
+
+__all__ = [
+    "ExpCLRLoss",
+    "HierarchicalContrastiveLoss",
+    "InfoNCELoss",
+    "SupConLoss",
+    "combine_label_similarity",
+    "expclr_loss",
+    "expert_similarity",
+    "hierarchical_contrastive_loss",
+    "info_nce_loss",
+    "instance_contrastive_loss",
+    "nt_xent_loss",
+    "supcon_loss",
+    "temporal_contrastive_loss",
+]

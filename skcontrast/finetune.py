@@ -314,7 +314,15 @@ class FineTunedClassifier(ClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self, "net_")
         X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
-        return self.net_.predict_proba(self.embedder_._preprocess(X)).astype(np.float64)
+        # Inference in float64 on a copy of the network: float32 GEMMs give results that
+        # depend on a row's position in the batch at the 1e-7 level, and predictions must
+        # not depend on the order or the company of the rows.
+        module = copy.deepcopy(self.net_.module_).to("cpu", torch.float64).eval()
+        data = self.embedder_._preprocess(X).astype(np.float64)
+        with torch.no_grad():
+            logits = torch.cat([module(torch.from_numpy(data[lo : lo + 4096]))
+                                for lo in range(0, len(data), 4096)])
+        return torch.softmax(logits, dim=1).numpy()
 
     def predict(self, X):
         """Predicted class labels.

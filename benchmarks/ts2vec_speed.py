@@ -184,7 +184,7 @@ def ecg200():
     return d["X_train"], d["y_train"], d["X_test"], d["y_test"]
 
 
-def long_series(n=16, t=3000, seed=0):
+def long_series(n=16, t=1000, seed=0):
     rng = np.random.RandomState(seed)
     tt = np.linspace(0, 60, t)
     freq = rng.uniform(0.5, 2.0, size=(n, 1, 1))

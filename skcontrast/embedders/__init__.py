@@ -1,6 +1,8 @@
 """The public embedders: thin assemblies of encoders, augmentations and losses."""
 
+from .expclr import ExpCLREmbedder
 from .scarf import SCARFEmbedder
+from .supcon import SupConEmbedder
 from .ts2vec import TS2VecEmbedder
 
-__all__ = ["SCARFEmbedder", "TS2VecEmbedder"]
+__all__ = ["ExpCLREmbedder", "SCARFEmbedder", "SupConEmbedder", "TS2VecEmbedder"]

@@ -1,10 +1,17 @@
 """skcontrast: scikit-learn embedders trained with contrastive learning."""
 
 from ._training import TrainingDivergedError
-from .embedders import ExpCLREmbedder, SCARFEmbedder, SupConEmbedder, TS2VecEmbedder
+from .embedders import (
+    ExpCLREmbedder,
+    SCARFEmbedder,
+    SupConEmbedder,
+    TS2VecEmbedder,
+    UntrainedEmbedder,
+)
 from .finetune import FineTunedClassifier
 
 __version__ = "0.1.0.dev0"
 
 __all__ = ["ExpCLREmbedder", "FineTunedClassifier", "SCARFEmbedder", "SupConEmbedder",
-           "TS2VecEmbedder", "TrainingDivergedError", "__version__"]
+           "TS2VecEmbedder", "TrainingDivergedError", "UntrainedEmbedder",
+           "__version__"]

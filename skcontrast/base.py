@@ -158,6 +158,15 @@ class BaseContrastiveEmbedder(
         self : object
             The fitted embedder.
         """
+        return self._fit(X, y)
+
+    def _fit(self, X, y=None, *, train_encoder: bool = True):
+        """Validate, build the task and (unless ``train_encoder=False``) train it.
+
+        ``train_encoder=False`` keeps the encoder at its seeded initial weights, with
+        every fitted preprocessing step in place: the "untrained encoder" control of
+        :class:`~skcontrast.UntrainedEmbedder`.
+        """
         X = self._validate_X(X, reset=True)
         self._check_params(X, y)
         device = resolve_device(self.device)
@@ -168,6 +177,13 @@ class BaseContrastiveEmbedder(
         generator = make_generator(seed, "cpu")
         device_generator = generator if device.type == "cpu" else make_generator(seed, device)
         task = self._make_task(X, y, generator, device)
+        if not train_encoder:
+            self._finalize(task)
+            self.device_ = str(device)
+            self.history_, self.loss_curve_, self.validation_loss_curve_ = [], [], []
+            self.n_iter_ = self.n_steps_ = 0
+            self.best_epoch_ = None
+            return self
         optimizer_cls = torch.optim.AdamW if self._optimizer == "adamw" else torch.optim.Adam
         # foreach: one fused update over all tensors instead of a Python loop per tensor,
         # which matters on the CPU where small models are launch-bound.

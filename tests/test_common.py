@@ -9,6 +9,7 @@ from skcontrast import (
     SCARFEmbedder,
     SupConEmbedder,
     TS2VecEmbedder,
+    UntrainedEmbedder,
 )
 
 FAST_SCARF = dict(n_components=8, hidden_size=16, max_epochs=3, batch_size=16,
@@ -28,12 +29,16 @@ ESTIMATORS = [
     # np.abs: a picklable expert-feature callable that works for any number of features.
     ExpCLREmbedder(expert_features=np.abs, **FAST_TABULAR),
     ExpCLREmbedder(**FAST_SERIES),
+    UntrainedEmbedder(SCARFEmbedder(**FAST_SCARF)),
+    UntrainedEmbedder(SupConEmbedder(**FAST_TABULAR)),
     FineTunedClassifier(SCARFEmbedder(**FAST_SCARF), hidden_size=16, max_epochs=20,
                         batch_size=16, learning_rate=1e-2, random_state=0),
 ]
 
 
 def _expected_failed_checks(estimator):
+    if isinstance(estimator, UntrainedEmbedder):
+        estimator = estimator.embedder
     return getattr(estimator, "_expected_failed_checks", lambda: {})()
 
 

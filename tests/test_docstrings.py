@@ -6,7 +6,16 @@ import pytest
 from numpydoc.validate import validate
 
 import skcontrast
-from skcontrast import augmentations, callbacks, datasets, encoders, losses, probes, robustness
+from skcontrast import (
+    augmentations,
+    benchmark,
+    callbacks,
+    datasets,
+    encoders,
+    losses,
+    probes,
+    robustness,
+)
 
 # Checks we enforce: every parameter documented, sections well formed, examples present.
 ENFORCED = {"GL08", "PR01", "PR02", "PR03", "PR07", "SS01", "EX01", "GL02", "GL03"}
@@ -15,7 +24,7 @@ ENFORCED = {"GL08", "PR01", "PR02", "PR03", "PR07", "SS01", "EX01", "GL02", "GL0
 def _public_objects():
     seen = {}
     for module in (skcontrast, losses, callbacks, augmentations, encoders, probes, robustness,
-                   datasets):
+                   datasets, benchmark):
         names = getattr(module, "__all__", None) or [n for n in vars(module) if n[0] != "_"]
         for name in names:
             obj = getattr(module, name)

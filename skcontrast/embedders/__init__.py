@@ -4,5 +4,12 @@ from .expclr import ExpCLREmbedder
 from .scarf import SCARFEmbedder
 from .supcon import SupConEmbedder
 from .ts2vec import TS2VecEmbedder
+from .untrained import UntrainedEmbedder
 
-__all__ = ["ExpCLREmbedder", "SCARFEmbedder", "SupConEmbedder", "TS2VecEmbedder"]
+__all__ = [
+    "ExpCLREmbedder",
+    "SCARFEmbedder",
+    "SupConEmbedder",
+    "TS2VecEmbedder",
+    "UntrainedEmbedder",
+]

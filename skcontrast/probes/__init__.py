@@ -2,11 +2,17 @@
 
 The three probes of the TS2Vec evaluation protocol (an RBF SVM with its C search,
 a standardised 1-nearest-neighbour, a standardised one-vs-rest logistic
-regression) and helpers that fit an embedder once and score them all.
+regression), a random-forest baseline, and helpers that fit an embedder once and score them all.
 """
 
 from ._evaluate import cross_validate_probes, evaluate_probes, probe_scores
-from ._simple import PROBES, make_knn_probe, make_logistic_probe, make_svm_probe
+from ._simple import (
+    PROBES,
+    make_knn_probe,
+    make_logistic_probe,
+    make_random_forest_probe,
+    make_svm_probe,
+)
 from ._svm import TS2VEC_C_GRID, SVMProbe
 
 __all__ = [
@@ -17,6 +23,7 @@ __all__ = [
     "evaluate_probes",
     "make_knn_probe",
     "make_logistic_probe",
+    "make_random_forest_probe",
     "make_svm_probe",
     "probe_scores",
 ]

@@ -7,10 +7,14 @@ measures how much label information the representation exposes. TS2Vec's
 * ``"svm"``: :class:`~skcontrast.probes.SVMProbe` (RBF SVM with its C search);
 * ``"knn"``: ``StandardScaler`` then 1-nearest-neighbour;
 * ``"logistic"``: ``StandardScaler`` then one-vs-rest logistic regression.
+
+plus ``"random_forest"``, not a probe of any paper's protocol but the strong
+raw-feature baseline for tables (SCARF compares against tree ensembles).
 """
 
 from __future__ import annotations
 
+from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.neighbors import KNeighborsClassifier
@@ -19,7 +23,13 @@ from sklearn.preprocessing import StandardScaler
 
 from ._svm import SVMProbe
 
-__all__ = ["PROBES", "make_knn_probe", "make_logistic_probe", "make_svm_probe"]
+__all__ = [
+    "PROBES",
+    "make_knn_probe",
+    "make_logistic_probe",
+    "make_random_forest_probe",
+    "make_svm_probe",
+]
 
 
 def make_svm_probe(**params) -> SVMProbe:
@@ -111,8 +121,37 @@ def make_logistic_probe(random_state=None, max_iter: int = 1_000_000, C: float =
 
 #: Factories of the three TS2Vec probes, by name. Each takes keyword arguments
 #: and returns an unfitted classifier.
+def make_random_forest_probe(random_state=None, n_estimators: int = 500) -> RandomForestClassifier:
+    """Return a random forest: the raw-feature baseline of the benchmark tables.
+
+    Not part of TS2Vec's protocol. Trees ignore feature scales, so no scaler.
+
+    Parameters
+    ----------
+    random_state : int, RandomState instance or None, default=None
+        Seeds the bootstrap and the feature draws.
+    n_estimators : int, default=500
+        Number of trees; enough for the score to settle on small tables.
+
+    Returns
+    -------
+    probe : sklearn.ensemble.RandomForestClassifier
+        Unfitted.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from skcontrast.probes import make_random_forest_probe
+    >>> X, y = load_iris(return_X_y=True)
+    >>> make_random_forest_probe(random_state=0).fit(X, y).n_estimators
+    500
+    """
+    return RandomForestClassifier(n_estimators=n_estimators, random_state=random_state)
+
+
 PROBES = {
     "svm": make_svm_probe,
     "knn": make_knn_probe,
     "logistic": make_logistic_probe,
+    "random_forest": make_random_forest_probe,
 }

@@ -48,10 +48,40 @@ def _split_seeds(seed: int, rate: float, perturbation: str) -> tuple[int, int]:
     return int(train_seed), int(test_seed)
 
 
-def _run_one(
-    name, estimator, data, perturbation, apply_to, noise_mode, classes, rate, seed, scoring
-):
+def perturb_split(data, perturbation, rate, seed, *, apply_to=None, noise_mode="uniform",
+                  classes=None):
+    """Apply one perturbation at ``rate`` to a train/test split, seeded by ``seed``.
+
+    The single place where robustness protocols touch data, shared by
+    :func:`robustness_curve` and the benchmark runner so that both perturb
+    identically. Inputs are never modified (the injectors copy).
+
+    Parameters
+    ----------
+    data : tuple
+        ``(X_train, y_train, X_test, y_test)``.
+    perturbation : {"label_noise", "missing_timestamps", "mcar"}
+        See :func:`robustness_curve`.
+    rate : float
+        Perturbation rate in [0, 1].
+    seed : int
+        The run's seed; train and test get independent seeds derived from it and
+        from ``rate`` (see ``_split_seeds``).
+    apply_to : tuple of {"train", "test"} or None, default=None
+        Splits to perturb; ``None`` is the perturbation's default.
+    noise_mode : {"uniform", "symmetric"}, default="uniform"
+        Mode of :func:`inject_label_noise`.
+    classes : array-like or None, default=None
+        All classes, for label noise (defaults to those in ``y_train``).
+
+    Returns
+    -------
+    data : tuple
+        The perturbed ``(X_train, y_train, X_test, y_test)``; ``y_test`` is never
+        perturbed.
+    """
     X_train, y_train, X_test, y_test = data
+    apply_to = _check_apply_to(apply_to, perturbation)
     train_seed, test_seed = _split_seeds(seed, rate, perturbation)
     if perturbation == "label_noise":
         # Only the training labels: the test labels define the score.
@@ -65,7 +95,15 @@ def _run_one(
             X_train = inject(X_train, rate, random_state=train_seed)
         if "test" in apply_to:
             X_test = inject(X_test, rate, random_state=test_seed)
+    return X_train, y_train, X_test, y_test
 
+
+def _run_one(
+    name, estimator, data, perturbation, apply_to, noise_mode, classes, rate, seed, scoring
+):
+    X_train, y_train, X_test, y_test = perturb_split(
+        data, perturbation, rate, seed, apply_to=apply_to, noise_mode=noise_mode, classes=classes
+    )
     model = _set_seed(clone(estimator), int(seed))
     start = time.perf_counter()
     model.fit(X_train, y_train)

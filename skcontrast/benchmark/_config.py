@@ -1,0 +1,428 @@
+"""Benchmark configs: small JSON files naming datasets, embedders, probes, rates, seeds.
+
+A config is plain data so that a result folder can carry the exact config that
+produced it. Everything is validated when the config is loaded, before any data is
+read or any model trained, and each error names the offending key.
+
+Layout (see ``configs/*.json`` for complete examples)::
+
+    {
+      "name": "ecg200",
+      "description": "TS2Vec and friends on ECG200 with missing timestamps",
+      "datasets": [{"loader": "ucr", "name": "ECG200"}],
+      "perturbation": {"kind": "missing_timestamps", "rates": [0.0, 0.1]},
+      "seeds": [0, 1, 2, 3, 4],
+      "probes": ["svm", "knn", "logistic"],
+      "embedders": {
+        "TS2Vec": {"estimator": "TS2VecEmbedder", "params": {}},
+        "TS2Vec (untrained)": {"estimator": "TS2VecEmbedder", "untrained": true},
+        "raw": {"estimator": "raw", "impute": "mean"}
+      }
+    }
+
+Datasets: ``{"loader": "ucr", "name": ...}`` (the archive's train/test split),
+``{"loader": "darwin"}``, ``{"loader": "sklearn", "name": "breast_cancer"}`` and
+``{"loader": "synthetic_ts", "params": {...}}``; the last three are split per seed
+(stratified, ``"test_size"``, default 0.3). Embedders: ``"estimator"`` is a class of
+:mod:`skcontrast` or ``"raw"`` (the features themselves); optional keys ``params``,
+``untrained`` (wrap in :class:`~skcontrast.UntrainedEmbedder`), ``impute``
+(``"mean"``: a ``SimpleImputer`` first, for models that reject NaN), ``flatten``
+(feed ``(n, c, t)`` series as ``(n, c * t)`` tables), ``supervised`` (pass the
+training labels to ``fit``; default: whether the estimator requires ``y``) and
+``probes`` (overrides the config's list for this row). A parameter value
+``{"callable": "module:function"}`` is imported (e.g. ExpCLR's
+``expert_features``). A probe is a name of :data:`skcontrast.probes.PROBES` or
+``{"name": ..., "probe": <registry name>, "params": {...}, "scale": true}``.
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib
+import json
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from sklearn.impute import SimpleImputer
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import FunctionTransformer, StandardScaler
+
+from .. import embedders as _embedders
+from ..embedders import UntrainedEmbedder
+from ..probes import PROBES
+from ..robustness._curves import _PERTURBATIONS
+from ..robustness._missing import _check_rate
+
+__all__ = ["BenchmarkConfig", "available_configs", "load_config"]
+
+_LOADERS = ("ucr", "darwin", "sklearn", "synthetic_ts")
+_EMBEDDERS = {name: getattr(_embedders, name) for name in _embedders.__all__}
+_TOP_KEYS = {"name", "description", "datasets", "perturbation", "seeds", "probes", "embedders"}
+_EMBEDDER_KEYS = {"estimator", "params", "untrained", "impute", "flatten", "supervised", "probes"}
+
+
+class ConfigError(ValueError):
+    """A benchmark config is malformed; the message names the key and the fix."""
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """One dataset: which loader, its arguments, and how it is split."""
+
+    loader: str
+    name: str
+    params: dict = field(default_factory=dict)
+    test_size: float = 0.3
+
+
+@dataclass(frozen=True)
+class EmbedderSpec:
+    """One row of the comparison: an estimator recipe and its probes."""
+
+    name: str
+    estimator: str
+    params: dict = field(default_factory=dict)
+    untrained: bool = False
+    impute: str | None = None
+    flatten: bool = False
+    supervised: bool | None = None
+    probes: tuple | None = None
+
+    @property
+    def is_raw(self) -> bool:
+        return self.estimator == "raw"
+
+    def build(self):
+        """A fresh unfitted transformer for this row (``None`` for raw features)."""
+        steps = []
+        if self.flatten:
+            steps.append(("flatten", FunctionTransformer(_flatten)))
+        if self.impute is not None:
+            steps.append(("impute", SimpleImputer(strategy=self.impute)))
+        if not self.is_raw:
+            model = _EMBEDDERS[self.estimator](**_resolve_callables(self.params))
+            if self.untrained:
+                model = UntrainedEmbedder(model)
+            steps.append(("embedder", model))
+        if not steps:
+            return None
+        return steps[0][1] if len(steps) == 1 else Pipeline(steps)
+
+    def is_supervised(self) -> bool:
+        if self.supervised is not None:
+            return self.supervised
+        if self.is_raw:
+            return False
+        tags = _EMBEDDERS[self.estimator](**_resolve_callables(self.params)).__sklearn_tags__()
+        return bool(tags.target_tags.required)
+
+
+@dataclass(frozen=True)
+class BenchmarkConfig:
+    """A validated benchmark config; build it with :func:`load_config`.
+
+    Parameters
+    ----------
+    name : str
+        Name of the benchmark; prefixes the result files.
+    description : str
+        What the benchmark compares; heads the Markdown report.
+    datasets : tuple of DatasetSpec
+        Datasets, each with its loader and split.
+    perturbation : {"label_noise", "missing_timestamps", "mcar"}
+        The perturbation applied at each rate.
+    rates : tuple of float
+        Perturbation rates in [0, 1].
+    seeds : tuple of int
+        Seeds of the splits, perturbations, embedders and probes.
+    probes : tuple
+        Default probes of every row.
+    embedders : tuple of EmbedderSpec
+        The rows of the comparison.
+    apply_to : tuple of str or None, default=None
+        Splits the missing-value perturbations touch (``None``: their default).
+    noise_mode : {"uniform", "symmetric"}, default="uniform"
+        Label-noise mode.
+    raw : dict, default={}
+        The config as parsed from JSON, written next to the results.
+
+    Examples
+    --------
+    >>> from skcontrast.benchmark import load_config
+    >>> config = load_config("ecg200")
+    >>> [spec.name for spec in config.embedders][:3]
+    ['TS2Vec', 'SupCon', 'ExpCLR']
+    >>> config.replace(seeds=[0]).seeds
+    (0,)
+    """
+
+    name: str
+    description: str
+    datasets: tuple
+    perturbation: str
+    rates: tuple
+    seeds: tuple
+    probes: tuple
+    embedders: tuple
+    apply_to: tuple | None = None
+    noise_mode: str = "uniform"
+    raw: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def replace(self, *, seeds=None, rates=None) -> BenchmarkConfig:
+        """A copy with other seeds or rates (the CLI's ``--seeds``/``--rates``)."""
+        raw = copy.deepcopy(self.raw)
+        if seeds is not None:
+            raw["seeds"] = list(seeds)
+        if rates is not None:
+            raw["perturbation"]["rates"] = list(rates)
+        return parse_config(raw)
+
+
+def _flatten(X):
+    # Module-level (not a lambda) so that pipelines pickle.
+    import numpy as np
+
+    X = np.asarray(X, dtype=float)
+    return X.reshape(X.shape[0], -1)
+
+
+def _resolve_callables(params: dict) -> dict:
+    out = {}
+    for key, value in params.items():
+        if isinstance(value, dict) and set(value) == {"callable"}:
+            module, _, attr = value["callable"].partition(":")
+            out[key] = getattr(importlib.import_module(module), attr)
+        else:
+            out[key] = value
+    return out
+
+
+def _require(mapping, key, where, kind):
+    if key not in mapping:
+        raise ConfigError(f"{where}: missing the key {key!r}.")
+    value = mapping[key]
+    if not isinstance(value, kind):
+        raise ConfigError(f"{where}: {key!r} must be {kind.__name__}; got {value!r}.")
+    return value
+
+
+def _check_probe(probe, where):
+    if isinstance(probe, str):
+        if probe not in PROBES:
+            raise ConfigError(f"{where}: unknown probe {probe!r}; use one of {sorted(PROBES)}.")
+        return probe
+    if isinstance(probe, dict):
+        unknown = set(probe) - {"name", "probe", "params", "scale"}
+        if unknown or "probe" not in probe:
+            raise ConfigError(
+                f"{where}: a probe dict needs 'probe' (a registry name) and may have "
+                f"'name', 'params', 'scale'; got keys {sorted(probe)}."
+            )
+        _check_probe(probe["probe"], where)
+        return dict(probe)
+    raise ConfigError(f"{where}: a probe is a name or a dict; got {probe!r}.")
+
+
+def build_probe(probe, random_state):
+    """(row name, unfitted classifier) for a probe entry of a config."""
+    import inspect
+
+    if isinstance(probe, str):
+        probe = {"probe": probe}
+    factory = PROBES[probe["probe"]]
+    params = dict(probe.get("params", {}))
+    if "random_state" in inspect.signature(factory).parameters:
+        params.setdefault("random_state", random_state)
+    model = factory(**params)
+    if probe.get("scale"):
+        model = Pipeline([("scaler", StandardScaler()), ("probe", model)])
+    return probe.get("name", probe["probe"]), model
+
+
+def probe_label(probe) -> str:
+    return probe if isinstance(probe, str) else probe.get("name", probe["probe"])
+
+
+def _parse_dataset(entry, index) -> DatasetSpec:
+    where = f"datasets[{index}]"
+    if not isinstance(entry, dict):
+        raise ConfigError(f"{where}: must be a dict like {{'loader': 'ucr', 'name': 'ECG200'}}.")
+    loader = _require(entry, "loader", where, str)
+    if loader not in _LOADERS:
+        raise ConfigError(f"{where}: loader must be one of {_LOADERS}; got {loader!r}.")
+    if loader in ("ucr", "sklearn"):
+        name = _require(entry, "name", where, str)
+    else:
+        name = entry.get("name", "DARWIN" if loader == "darwin" else "synthetic series")
+    test_size = entry.get("test_size", 0.3)
+    if not isinstance(test_size, float) or not 0 < test_size < 1:
+        raise ConfigError(f"{where}: test_size must be a float in (0, 1); got {test_size!r}.")
+    params = entry.get("params", {})
+    if not isinstance(params, dict):
+        raise ConfigError(f"{where}: params must be a dict; got {params!r}.")
+    return DatasetSpec(loader=loader, name=name, params=dict(params), test_size=test_size)
+
+
+def _parse_embedder(name, entry) -> EmbedderSpec:
+    where = f"embedders[{name!r}]"
+    if not isinstance(entry, dict):
+        raise ConfigError(f"{where}: must be a dict with at least 'estimator'.")
+    unknown = set(entry) - _EMBEDDER_KEYS
+    if unknown:
+        raise ConfigError(
+            f"{where}: unknown keys {sorted(unknown)}; allowed: {sorted(_EMBEDDER_KEYS)}."
+        )
+    estimator = _require(entry, "estimator", where, str)
+    if estimator != "raw" and estimator not in _EMBEDDERS:
+        raise ConfigError(
+            f"{where}: estimator must be 'raw' or one of {sorted(_EMBEDDERS)}; got {estimator!r}."
+        )
+    params = entry.get("params", {})
+    if not isinstance(params, dict) or (params and estimator == "raw"):
+        raise ConfigError(f"{where}: params must be a dict, and empty for 'raw'.")
+    impute = entry.get("impute")
+    if impute not in (None, "mean", "median"):
+        raise ConfigError(f"{where}: impute must be 'mean', 'median' or absent; got {impute!r}.")
+    for flag in ("untrained", "flatten"):
+        if not isinstance(entry.get(flag, False), bool):
+            raise ConfigError(f"{where}: {flag} must be true or false.")
+    if entry.get("untrained") and estimator == "raw":
+        raise ConfigError(f"{where}: 'raw' has no encoder to leave untrained.")
+    probes = entry.get("probes")
+    if probes is not None:
+        probes = tuple(_check_probe(p, where) for p in probes)
+    spec = EmbedderSpec(
+        name=name,
+        estimator=estimator,
+        params=dict(params),
+        untrained=entry.get("untrained", False),
+        impute=impute,
+        flatten=entry.get("flatten", False),
+        supervised=entry.get("supervised"),
+        probes=probes,
+    )
+    try:
+        spec.build()  # invalid parameter names fail here, not hours into a run
+    except (TypeError, ImportError, AttributeError) as exc:
+        raise ConfigError(f"{where}: cannot build the estimator ({exc}).") from exc
+    return spec
+
+
+def parse_config(raw: dict) -> BenchmarkConfig:
+    """Validate a config given as a dict (the parsed JSON)."""
+    if not isinstance(raw, dict):
+        raise ConfigError("A config is a JSON object (a dict).")
+    unknown = set(raw) - _TOP_KEYS
+    if unknown:
+        raise ConfigError(
+            f"Unknown top-level keys {sorted(unknown)}; allowed: {sorted(_TOP_KEYS)}."
+        )
+    name = _require(raw, "name", "config", str)
+    datasets = tuple(
+        _parse_dataset(d, i) for i, d in enumerate(_require(raw, "datasets", "config", list))
+    )
+    if not datasets:
+        raise ConfigError("config: 'datasets' is empty.")
+    pert = _require(raw, "perturbation", "config", dict)
+    kind = _require(pert, "kind", "perturbation", str)
+    if kind not in _PERTURBATIONS:
+        raise ConfigError(f"perturbation: kind must be one of {_PERTURBATIONS}; got {kind!r}.")
+    try:
+        rates = tuple(_check_rate(r) for r in _require(pert, "rates", "perturbation", list))
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"perturbation: bad rates ({exc}).") from exc
+    seeds = _require(raw, "seeds", "config", list)
+    if (
+        not rates
+        or not seeds
+        or not all(isinstance(s, int) and not isinstance(s, bool) for s in seeds)
+    ):
+        raise ConfigError(
+            f"rates and seeds must be non-empty, seeds integers; got {rates}, {seeds}."
+        )
+    probes = tuple(_check_probe(p, "probes") for p in raw.get("probes", ["svm", "knn", "logistic"]))
+    entries = _require(raw, "embedders", "config", dict)
+    if not entries:
+        raise ConfigError("config: 'embedders' is empty.")
+    embedders = tuple(_parse_embedder(k, v) for k, v in entries.items())
+    apply_to = pert.get("apply_to")
+    return BenchmarkConfig(
+        name=name,
+        description=raw.get("description", ""),
+        datasets=datasets,
+        perturbation=kind,
+        rates=rates,
+        seeds=tuple(seeds),
+        probes=probes,
+        embedders=embedders,
+        apply_to=tuple(apply_to) if apply_to is not None else None,
+        noise_mode=pert.get("noise_mode", "uniform"),
+        raw=copy.deepcopy(raw),
+    )
+
+
+def available_configs() -> list[str]:
+    """Names of the configs shipped with skcontrast (``skcontrast/benchmark/configs``).
+
+    Returns
+    -------
+    names : list of str
+        Sorted config names, usable with :func:`load_config`.
+
+    Examples
+    --------
+    >>> from skcontrast.benchmark import available_configs
+    >>> "quick" in available_configs()
+    True
+    """
+    folder = resources.files(__package__) / "configs"
+    return sorted(p.name[: -len(".json")] for p in folder.iterdir() if p.name.endswith(".json"))
+
+
+def load_config(name_or_path) -> BenchmarkConfig:
+    """Load and validate a benchmark config: a shipped name, a JSON file or a dict.
+
+    Parameters
+    ----------
+    name_or_path : str, path-like or dict
+        A name from :func:`available_configs` (e.g. ``"quick"``), the path of a
+        JSON file, or the config itself as a dict (the parsed JSON).
+
+    Returns
+    -------
+    config : BenchmarkConfig
+        The validated config.
+
+    Raises
+    ------
+    ValueError
+        The name is unknown or the config is malformed (the message names the key).
+
+    Examples
+    --------
+    >>> from skcontrast.benchmark import load_config
+    >>> config = load_config("quick")
+    >>> config.perturbation, config.rates
+    ('label_noise', (0.0, 0.2, 0.4))
+    """
+    if isinstance(name_or_path, dict):
+        return parse_config(name_or_path)
+    path = Path(name_or_path)
+    if path.suffix == ".json" or path.exists():
+        if not path.is_file():
+            raise ConfigError(f"No config file at {path}.")
+        text = path.read_text()
+    else:
+        name = str(name_or_path)
+        if name not in available_configs():
+            raise ConfigError(
+                f"Unknown config {name!r}; use one of {available_configs()} or a path to a "
+                "JSON file."
+            )
+        text = (resources.files(__package__) / "configs" / f"{name}.json").read_text()
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{name_or_path}: not valid JSON ({exc}).") from exc
+    return parse_config(raw)

@@ -1,0 +1,197 @@
+"""The config-driven benchmark runner: configs, the run loop, result files, the CLI."""
+
+import copy
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from skcontrast.benchmark import (
+    available_configs,
+    load_config,
+    markdown_report,
+    run_benchmark,
+    summarize_benchmark,
+    write_results,
+)
+from skcontrast.benchmark._cli import main
+from skcontrast.benchmark._config import parse_config
+from skcontrast.robustness._curves import perturb_split
+
+FAST_MLP = {"n_components": 4, "hidden_size": 8, "max_epochs": 2, "batch_size": 16}
+TINY = {
+    "name": "tiny",
+    "description": "unit-test config",
+    "datasets": [{"loader": "sklearn", "name": "iris", "test_size": 0.3}],
+    "perturbation": {"kind": "label_noise", "rates": [0.0, 0.5]},
+    "seeds": [0, 1],
+    "probes": ["logistic", "knn"],
+    "embedders": {
+        "SCARF": {"estimator": "SCARFEmbedder", "params": FAST_MLP},
+        "SupCon": {"estimator": "SupConEmbedder", "params": {**FAST_MLP, "n_layers": 1}},
+        "untrained": {"estimator": "SCARFEmbedder", "params": FAST_MLP, "untrained": True},
+        "raw": {"estimator": "raw", "probes": ["logistic", "random_forest"]},
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def tiny_results():
+    return run_benchmark(parse_config(TINY), progress=False)
+
+
+def test_shipped_configs_load():
+    names = available_configs()
+    assert {"quick", "ecg200", "darwin", "breast_cancer"} <= set(names)
+    for name in names:
+        config = load_config(name)
+        assert config.name == name and config.description
+        assert len(config.seeds) >= (3 if name == "quick" else 5)
+    ecg = load_config("ecg200")
+    assert ecg.perturbation == "missing_timestamps" and max(ecg.rates) == 0.5
+    # Every time-series embedder and both controls appear in the committed ECG200 table.
+    kinds = {(s.estimator, s.untrained) for s in ecg.embedders}
+    assert {("TS2VecEmbedder", False), ("SupConEmbedder", False), ("ExpCLREmbedder", False),
+            ("SCARFEmbedder", False), ("TS2VecEmbedder", True), ("raw", False)} <= kinds
+
+
+def test_rows_cover_every_combination(tiny_results):
+    df = tiny_results
+    # 2 seeds x 2 rates x (3 embedders x 2 probes + raw x 2 probes)
+    assert len(df) == 2 * 2 * 8
+    assert set(df["embedder"]) == {"SCARF", "SupCon", "untrained", "raw"}
+    assert set(df.loc[df["embedder"] == "raw", "probe"]) == {"logistic", "random_forest"}
+    assert df["accuracy"].between(0, 1).all() and df["auroc"].notna().all()
+    assert (df.loc[df["embedder"] == "raw", "fit_seconds"] == 0).all()
+    assert (df.loc[df["embedder"] == "SCARF", "n_features"] == 4).all()
+
+
+def test_unsupervised_embeddings_reused_across_label_noise_rates(tiny_results):
+    df = tiny_results
+    scarf = df[(df["embedder"] == "SCARF")]
+    assert not scarf.loc[scarf["rate"] == 0.0, "embedding_reused"].any()
+    assert scarf.loc[scarf["rate"] == 0.5, "embedding_reused"].all()
+    # SupCon sees the (noisy) labels: refitted at every rate, never reused.
+    assert not df.loc[df["embedder"] == "SupCon", "embedding_reused"].any()
+
+
+def test_runs_are_reproducible_and_seeded(tiny_results):
+    again = run_benchmark(parse_config(TINY), progress=False)
+    cols = ["accuracy", "auroc", "auprc", "n_features"]
+    pd.testing.assert_frame_equal(again[cols], tiny_results[cols])
+    scarf = tiny_results[(tiny_results["embedder"] == "SCARF") & (tiny_results["probe"] == "knn")]
+    assert scarf["seed"].tolist() == [0, 0, 1, 1]
+
+
+def test_label_noise_hits_the_training_labels_like_robustness_curve():
+    # The runner and robustness_curve share perturb_split: same seed, same noisy labels.
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(40, 3)), np.repeat([0, 1], 20)
+    data = (X, y, X[:10], y[:10])
+    a = perturb_split(data, "label_noise", 0.5, 3, classes=[0, 1])
+    b = perturb_split(data, "label_noise", 0.5, 3, classes=[0, 1])
+    assert np.array_equal(a[1], b[1]) and not np.array_equal(a[1], y)
+    assert a[3] is y[:10] or np.array_equal(a[3], y[:10])  # test labels untouched
+    assert np.array_equal(y, np.repeat([0, 1], 20))  # input not modified
+
+
+def test_missing_timestamps_time_series_config():
+    config = parse_config({
+        "name": "ts",
+        "datasets": [{"loader": "synthetic_ts",
+                      "params": {"n_samples": 40, "n_timesteps": 24, "random_state": 0}}],
+        "perturbation": {"kind": "missing_timestamps", "rates": [0.0, 0.3]},
+        "seeds": [0],
+        "probes": ["knn"],
+        "embedders": {
+            "TS2Vec": {"estimator": "TS2VecEmbedder",
+                       "params": {"n_components": 8, "hidden_size": 8, "depth": 2, "n_iters": 3}},
+            "SCARF": {"estimator": "SCARFEmbedder", "params": FAST_MLP, "flatten": True,
+                      "impute": "mean"},
+            "raw": {"estimator": "raw", "flatten": True, "impute": "mean"},
+        },
+    })
+    df = run_benchmark(config, progress=False)
+    assert len(df) == 2 * 3
+    assert np.isfinite(df["accuracy"]).all()
+    assert not df["embedding_reused"].any()  # inputs change with the rate
+    assert (df.loc[df["embedder"] == "raw", "n_features"] == 24).all()
+
+
+def test_summary_report_and_files(tiny_results, tmp_path):
+    summary = summarize_benchmark(tiny_results)
+    row = summary[(summary["embedder"] == "raw") & (summary["probe"] == "logistic")
+                  & (summary["rate"] == 0.0)]
+    expected = tiny_results[(tiny_results["embedder"] == "raw")
+                            & (tiny_results["probe"] == "logistic")
+                            & (tiny_results["rate"] == 0.0)]["accuracy"]
+    assert row["mean"].item() == pytest.approx(expected.mean())
+    assert row["std"].item() == pytest.approx(expected.std(ddof=1))
+    assert row["n"].item() == 2
+    report = markdown_report(tiny_results, title="tiny")
+    assert "| SCARF | logistic |" in report and "| raw | random_forest |" in report
+    paths = write_results(tiny_results, parse_config(TINY), tmp_path, command="test")
+    assert pd.read_csv(paths["csv"]).shape == tiny_results.shape
+    assert json.loads(paths["config"].read_text()) == TINY
+    env = json.loads(paths["environment"].read_text())
+    assert env["command"] == "test" and env["torch"] and env["scikit-learn"]
+    assert paths["png:iris"].stat().st_size > 1000
+    assert "Environment: skcontrast" in paths["markdown"].read_text()
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda c: c.pop("datasets"), "missing the key 'datasets'"),
+        (lambda c: c["datasets"][0].update(loader="kaggle"), "loader must be one of"),
+        (lambda c: c["perturbation"].update(kind="blur"), "kind must be one of"),
+        (lambda c: c["perturbation"].update(rates=[0.0, 1.5]), "bad rates"),
+        (lambda c: c.update(seeds=[]), "non-empty"),
+        (lambda c: c.update(probes=["xgboost"]), "unknown probe 'xgboost'"),
+        (lambda c: c["embedders"].update(X={"estimator": "PCA"}), "estimator must be 'raw'"),
+        (lambda c: c["embedders"]["SCARF"].update(colour="red"), "unknown keys"),
+        (lambda c: c["embedders"]["SCARF"]["params"].update(bogus=1), "cannot build"),
+        (lambda c: c["embedders"]["raw"].update(untrained=True), "no encoder"),
+        (lambda c: c.update(extra=1), "Unknown top-level keys"),
+    ],
+)
+def test_bad_configs_fail_before_any_work(change, message):
+    config = copy.deepcopy(TINY)
+    change(config)
+    with pytest.raises(ValueError, match=message):
+        parse_config(config)
+
+
+def test_load_config_errors(tmp_path):
+    with pytest.raises(ValueError, match="Unknown config 'nope'"):
+        load_config("nope")
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    with pytest.raises(ValueError, match="not valid JSON"):
+        load_config(bad)
+    good = tmp_path / "tiny.json"
+    good.write_text(json.dumps(TINY))
+    assert load_config(good).name == "tiny"
+
+
+def test_replace_overrides_seeds_and_rates():
+    config = load_config("quick").replace(seeds=[7], rates=[0.1])
+    assert config.seeds == (7,) and config.rates == (0.1,)
+    assert load_config("quick").seeds == (0, 1, 2)  # the original is untouched
+
+
+def test_cli_runs_a_config_file_and_writes_results(tmp_path, capsys):
+    path = tmp_path / "tiny.json"
+    config = copy.deepcopy(TINY)
+    config["embedders"] = {"raw": config["embedders"]["raw"]}
+    path.write_text(json.dumps(config))
+    assert main([str(path), "--seeds", "0", "--rates", "0.0", "--out", str(tmp_path / "out"),
+                 "--no-progress", "--no-plots"]) == 0
+    printed = capsys.readouterr().out
+    assert "| raw | logistic |" in printed
+    assert (tmp_path / "out" / "tiny_runs.csv").exists()
+    assert main(["--list"]) == 0
+    assert "quick:" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main(["nope"])

@@ -13,7 +13,7 @@ from sklearn.utils.validation import _check_feature_names
 
 from ..base import BaseContrastiveEmbedder
 
-__all__ = ["BaseTimeSeriesEmbedder", "as_3d_series"]
+__all__ = ["BaseTimeSeriesEmbedder", "as_3d_series", "validate_series"]
 
 
 def as_3d_series(X, *, estimator_name: str = "The embedder") -> np.ndarray:
@@ -68,6 +68,50 @@ def as_3d_series(X, *, estimator_name: str = "The embedder") -> np.ndarray:
     return arr
 
 
+def validate_series(estimator, X, *, reset, min_timesteps, empty_series_at_fit):
+    """Validate series for ``estimator`` and set or check ``n_features_in_`` (channels).
+
+    ``reset=True`` (fit) also needs at least 2 series of at least ``min_timesteps``
+    timestamps; ``empty_series_at_fit`` says what an all-NaN series means in fit:
+    ``"drop"`` (the method drops it; only an all-NaN input is an error) or ``"error"``.
+    At transform an all-NaN series is always an error: it has nothing to embed.
+    """
+    _check_feature_names(estimator, X, reset=reset)
+    name = type(estimator).__name__
+    arr = as_3d_series(X, estimator_name=name)
+    n_samples, n_channels, n_timesteps = arr.shape
+    if reset:
+        if n_samples < 2:
+            raise ValueError(
+                f"Found array with {n_samples} sample(s) (shape={arr.shape}) while a "
+                "minimum of 2 is required: contrastive training needs several series."
+            )
+        if n_timesteps < min_timesteps:
+            raise ValueError(
+                f"Series of length {n_timesteps} (2-D input with {n_timesteps} feature(s)) "
+                f"are too short: {name} needs at least {min_timesteps} timestamps."
+            )
+        estimator.n_features_in_ = n_channels
+    elif n_channels != estimator.n_features_in_:
+        raise ValueError(
+            f"X has {n_channels} channels, but {name} is expecting "
+            f"{estimator.n_features_in_} channels as input (the layout is (n_samples, "
+            "n_channels, n_timesteps))."
+        )
+    observed = ~np.isnan(arr).any(axis=1)  # (N, T): missing if any channel is NaN
+    if not observed.any():
+        raise ValueError("Input X contains only NaN: every timestamp is missing.")
+    if reset and empty_series_at_fit == "drop":
+        return arr
+    empty = np.flatnonzero(~observed.any(axis=1))
+    if empty.size:
+        raise ValueError(
+            f"Series {empty[:5].tolist()} have no observed timestamp (every timestamp "
+            f"has a NaN channel), so {name} cannot use them; drop them first."
+        )
+    return arr
+
+
 class BaseTimeSeriesEmbedder(BaseContrastiveEmbedder):
     """Base for embedders of time series: validation of the ``(N, C, T)`` layout.
 
@@ -79,38 +123,10 @@ class BaseTimeSeriesEmbedder(BaseContrastiveEmbedder):
     _min_timesteps = 2
 
     def _validate_X(self, X, *, reset):
-        _check_feature_names(self, X, reset=reset)
-        name = type(self).__name__
-        arr = as_3d_series(X, estimator_name=name)
-        n_samples, n_channels, n_timesteps = arr.shape
-        if reset:
-            if n_samples < 2:
-                raise ValueError(
-                    f"Found array with {n_samples} sample(s) (shape={arr.shape}) while a "
-                    f"minimum of 2 is required: contrastive training needs several series."
-                )
-            if n_timesteps < self._min_timesteps:
-                raise ValueError(
-                    f"Series of length {n_timesteps} (2-D input with {n_timesteps} feature(s)) "
-                    f"are too short: {name} needs at least {self._min_timesteps} timestamps."
-                )
-            self.n_features_in_ = n_channels
-        elif n_channels != self.n_features_in_:
-            raise ValueError(
-                f"X has {n_channels} channels, but {name} is expecting {self.n_features_in_} "
-                "channels as input (the layout is (n_samples, n_channels, n_timesteps))."
-            )
-        observed = ~np.isnan(arr).any(axis=1)  # (N, T): a timestamp is missing if any channel is
-        if not observed.any():
-            raise ValueError("Input X contains only NaN: every timestamp is missing.")
-        if not reset:
-            empty = np.flatnonzero(~observed.any(axis=1))
-            if empty.size:
-                raise ValueError(
-                    f"Series {empty[:5].tolist()} have no observed timestamp (all NaN), so they "
-                    "cannot be embedded; drop them first."
-                )
-        return arr
+        # All-NaN series are dropped from training (as the reference) but cannot be
+        # embedded.
+        return validate_series(self, X, reset=reset, min_timesteps=self._min_timesteps,
+                               empty_series_at_fit="drop")
 
     def _expected_failed_checks(self):
         reason = (

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import torch
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import _check_feature_names, check_consistent_length, column_or_1d
+from sklearn.utils.validation import check_consistent_length, column_or_1d
 from torch import nn
 
 from .._compat import Interval, StrOptions
@@ -28,7 +28,7 @@ from ..base import BaseContrastiveEmbedder
 from ..encoders.dilated_conv import DilatedConvEncoder
 from ..encoders.mlp import MLP, ProjectionHead
 from ..losses.supcon import supcon_loss
-from ._timeseries_base import BaseTimeSeriesEmbedder, as_3d_series
+from ._timeseries_base import BaseTimeSeriesEmbedder, validate_series
 from .ts2vec import _masked_max
 
 __all__ = ["SupConEmbedder"]
@@ -167,35 +167,9 @@ class _TabularOrSeriesEmbedder(BaseContrastiveEmbedder):
         return self._validate_series(X, reset=reset)
 
     def _validate_series(self, X, *, reset) -> np.ndarray:
-        name = type(self).__name__
-        _check_feature_names(self, X, reset=reset)
-        arr = as_3d_series(X, estimator_name=name)
-        n_samples, n_channels, n_timesteps = arr.shape
-        if reset:
-            if n_samples < 2:
-                raise ValueError(
-                    f"Found array with {n_samples} sample(s) (shape={arr.shape}) while a "
-                    "minimum of 2 is required: contrastive training needs several series."
-                )
-            if n_timesteps < self._min_timesteps:
-                raise ValueError(
-                    f"Series of length {n_timesteps} (2-D input with {n_timesteps} feature(s)) "
-                    f"are too short: {name} needs at least {self._min_timesteps} timestamps."
-                )
-            self.n_features_in_ = n_channels
-        elif n_channels != self.n_features_in_:
-            raise ValueError(
-                f"X has {n_channels} channels, but {name} is expecting {self.n_features_in_} "
-                "channels as input (the layout is (n_samples, n_channels, n_timesteps))."
-            )
-        observed = ~np.isnan(arr).any(axis=1)  # (N, T): missing if any channel is NaN
-        empty = np.flatnonzero(~observed.any(axis=1))
-        if empty.size:
-            raise ValueError(
-                f"Series {empty[:5].tolist()} have no observed timestamp (every timestamp "
-                f"has a NaN channel), so {name} cannot use them; drop them first."
-            )
-        return arr
+        # Every training series is a sample with a label: an all-NaN one is an error.
+        return validate_series(self, X, reset=reset, min_timesteps=self._min_timesteps,
+                               empty_series_at_fit="error")
 
     # ---------------------------------------------------------- preprocessing
     def _fit_preprocessing(self, X: np.ndarray) -> None:

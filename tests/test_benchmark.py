@@ -119,6 +119,24 @@ def test_missing_timestamps_time_series_config():
     assert (df.loc[df["embedder"] == "raw", "n_features"] == 24).all()
 
 
+def test_embedder_recipes_build_the_pipeline_they_name():
+    config = load_config("darwin")
+    specs = {s.name: s for s in config.embedders}
+    ts2vec = specs["TS2Vec (rows as series)"].build()
+    assert [name for name, _ in ts2vec.steps] == ["scale", "embedder"]
+    untrained = specs["TS2Vec encoder (untrained)"].build()
+    assert type(untrained.named_steps["embedder"]).__name__ == "UntrainedEmbedder"
+    assert specs["raw features"].build() is None
+    ecg = {s.name: s for s in load_config("ecg200").embedders}
+    scarf = ecg["SCARF"].build()
+    assert [name for name, _ in scarf.steps] == ["flatten", "impute", "embedder"]
+    X = np.random.RandomState(0).normal(size=(4, 1, 6))
+    X[0, 0, 2] = X[1, 0, 4] = np.nan  # missing timestamps: imputed before SCARF
+    scarf.set_params(embedder__max_epochs=1, embedder__early_stopping=False)
+    assert scarf.fit_transform(X).shape == (4, 256)  # SCARF: n_components=256
+    assert not specs["SCARF"].is_supervised() and specs["SupCon"].is_supervised()
+
+
 def test_summary_report_and_files(tiny_results, tmp_path):
     summary = summarize_benchmark(tiny_results)
     row = summary[(summary["embedder"] == "raw") & (summary["probe"] == "logistic")

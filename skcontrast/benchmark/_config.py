@@ -26,7 +26,8 @@ Datasets: ``{"loader": "ucr", "name": ...}`` (the archive's train/test split),
 (stratified, ``"test_size"``, default 0.3). Embedders: ``"estimator"`` is a class of
 :mod:`skcontrast` or ``"raw"`` (the features themselves); optional keys ``params``,
 ``untrained`` (wrap in :class:`~skcontrast.UntrainedEmbedder`), ``impute``
-(``"mean"``: a ``SimpleImputer`` first, for models that reject NaN), ``flatten``
+(``"mean"``: a ``SimpleImputer`` first, for models that reject NaN), ``scale``
+(a ``StandardScaler`` before the embedder, for tables read as series), ``flatten``
 (feed ``(n, c, t)`` series as ``(n, c * t)`` tables), ``supervised`` (pass the
 training labels to ``fit``; default: whether the estimator requires ``y``) and
 ``probes`` (overrides the config's list for this row). A parameter value
@@ -59,7 +60,9 @@ __all__ = ["BenchmarkConfig", "available_configs", "load_config"]
 _LOADERS = ("ucr", "darwin", "sklearn", "synthetic_ts")
 _EMBEDDERS = {name: getattr(_embedders, name) for name in _embedders.__all__}
 _TOP_KEYS = {"name", "description", "datasets", "perturbation", "seeds", "probes", "embedders"}
-_EMBEDDER_KEYS = {"estimator", "params", "untrained", "impute", "flatten", "supervised", "probes"}
+_EMBEDDER_KEYS = {
+    "estimator", "params", "untrained", "impute", "scale", "flatten", "supervised", "probes",
+}
 
 
 class ConfigError(ValueError):
@@ -85,6 +88,7 @@ class EmbedderSpec:
     params: dict = field(default_factory=dict)
     untrained: bool = False
     impute: str | None = None
+    scale: bool = False
     flatten: bool = False
     supervised: bool | None = None
     probes: tuple | None = None
@@ -100,6 +104,8 @@ class EmbedderSpec:
             steps.append(("flatten", FunctionTransformer(_flatten)))
         if self.impute is not None:
             steps.append(("impute", SimpleImputer(strategy=self.impute)))
+        if self.scale:
+            steps.append(("scale", StandardScaler()))
         if not self.is_raw:
             model = _EMBEDDERS[self.estimator](**_resolve_callables(self.params))
             if self.untrained:
@@ -284,7 +290,7 @@ def _parse_embedder(name, entry) -> EmbedderSpec:
     impute = entry.get("impute")
     if impute not in (None, "mean", "median"):
         raise ConfigError(f"{where}: impute must be 'mean', 'median' or absent; got {impute!r}.")
-    for flag in ("untrained", "flatten"):
+    for flag in ("untrained", "flatten", "scale"):
         if not isinstance(entry.get(flag, False), bool):
             raise ConfigError(f"{where}: {flag} must be true or false.")
     if entry.get("untrained") and estimator == "raw":
@@ -298,6 +304,7 @@ def _parse_embedder(name, entry) -> EmbedderSpec:
         params=dict(params),
         untrained=entry.get("untrained", False),
         impute=impute,
+        scale=entry.get("scale", False),
         flatten=entry.get("flatten", False),
         supervised=entry.get("supervised"),
         probes=probes,

@@ -143,7 +143,8 @@ class ExpCLREmbedder(_TabularOrSeriesEmbedder):
         Training callbacks (see :mod:`skcontrast.callbacks`).
     random_state : int, RandomState instance or None, default=None
         Seeds initialisation, the validation split, batches and dropout. The same
-        integer gives bit-identical embeddings on the CPU.
+        integer gives bit-identical embeddings on the CPU
+        with the same number of torch threads.
     verbose : int, default=0
         Log one line per epoch when > 0.
 

@@ -97,7 +97,8 @@ class SCARFEmbedder(BaseContrastiveEmbedder):
         callables ``f(estimator, history) -> stop`` (see :mod:`skcontrast.callbacks`).
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, the validation split, shuffling and corruption.
-        The same integer gives bit-identical embeddings on the CPU.
+        The same integer gives bit-identical embeddings on the CPU
+        with the same number of torch threads.
     verbose : int, default=0
         Log one line per epoch to the ``skcontrast`` logger when > 0.
 

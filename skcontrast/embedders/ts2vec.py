@@ -98,7 +98,8 @@ class TS2VecEmbedder(BaseTimeSeriesEmbedder):
         Training callbacks (see :mod:`skcontrast.callbacks`).
     random_state : int, RandomState instance or None, default=None
         Seeds initialisation, shuffling, crops, masks and dropout. The same integer
-        gives bit-identical embeddings on the CPU.
+        gives bit-identical embeddings on the CPU
+        with the same number of torch threads.
     verbose : int, default=0
         Log one line per epoch when > 0.
 

@@ -84,6 +84,13 @@ def test_runs_are_reproducible_and_seeded(tiny_results):
     assert scarf["seed"].tolist() == [0, 0, 1, 1]
 
 
+def test_parallel_seeds_give_the_same_rows(tiny_results):
+    parallel = run_benchmark(parse_config(TINY), progress=False, n_jobs=2)
+    cols = ["dataset", "rate", "seed", "embedder", "probe", "accuracy", "auroc", "auprc",
+            "n_features", "embedding_reused"]
+    pd.testing.assert_frame_equal(parallel[cols], tiny_results[cols])
+
+
 def test_label_noise_hits_the_training_labels_like_robustness_curve():
     # The runner and robustness_curve share perturb_split: same seed, same noisy labels.
     rng = np.random.RandomState(0)

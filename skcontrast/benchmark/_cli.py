@@ -21,6 +21,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--seeds", type=int, nargs="+", help="override the config's seeds")
     parser.add_argument("--rates", type=float, nargs="+", help="override the perturbation rates")
     parser.add_argument("--data-home", help="folder the dataset loaders search first")
+    parser.add_argument("--n-jobs", type=int, default=None,
+                        help="seeds run in parallel (same rows at equal torch threads per process)")
     parser.add_argument("--no-progress", action="store_true", help="no progress output")
     parser.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
     return parser
@@ -42,7 +44,8 @@ def main(argv=None) -> int:
             config = config.replace(seeds=args.seeds, rates=args.rates)
     except ValueError as exc:
         parser.error(str(exc))
-    results = run_benchmark(config, data_home=args.data_home, progress=not args.no_progress)
+    results = run_benchmark(config, data_home=args.data_home, progress=not args.no_progress,
+                            n_jobs=args.n_jobs)
     print(markdown_report(results, title=config.name, header=config.description))
     if args.out:
         paths = write_results(results, config, args.out, plots=not args.no_plots)

@@ -22,6 +22,7 @@ import time
 import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
+from sklearn.utils.parallel import Parallel, delayed
 
 from ..datasets import load_darwin, load_tabular, load_ucr, make_ts_classification
 from ..probes import evaluate_probes
@@ -75,11 +76,11 @@ class _Progress:
         self.description = description
         self.start = time.perf_counter()
 
-    def update(self, label):
-        self.done += 1
+    def update(self, label, count=1):
+        self.done += count
         if self.bar is not None:
             self.bar.set_postfix_str(label, refresh=False)
-            self.bar.update()
+            self.bar.update(count)
         elif self.enabled:
             elapsed = time.perf_counter() - self.start
             print(f"[{self.description}] {self.done}/{self.total} {label} ({elapsed:.0f} s)",
@@ -107,7 +108,9 @@ def _fit_embed(spec, data, seed, supervised):
     return Z, fit_seconds, time.perf_counter() - start
 
 
-def run_benchmark(config: BenchmarkConfig, *, data_home=None, progress=True) -> pd.DataFrame:
+def run_benchmark(
+    config: BenchmarkConfig, *, data_home=None, progress=True, n_jobs=None
+) -> pd.DataFrame:
     """Run every (dataset, seed, rate, embedder) of ``config`` and score its probes.
 
     Parameters
@@ -119,6 +122,11 @@ def run_benchmark(config: BenchmarkConfig, *, data_home=None, progress=True) -> 
         ``Darwin.csv``).
     progress : bool, default=True
         Show progress on stderr (a tqdm bar when tqdm is installed).
+    n_jobs : int or None, default=None
+        Seeds run in parallel (joblib processes). Every fit is seeded, so the rows
+        are those of a sequential run with the same number of torch threads per
+        process (joblib's workers default to cores / ``n_jobs`` threads; the thread
+        count can change the last bits of a fit). ``OMP_NUM_THREADS=1`` pins it.
 
     Returns
     -------
@@ -149,39 +157,51 @@ def run_benchmark(config: BenchmarkConfig, *, data_home=None, progress=True) -> 
     try:
         for dataset in config.datasets:
             loaded = _load(dataset, data_home)
-            classes = np.unique(loaded[1])
-            for seed in config.seeds:
-                clean = _split(loaded, dataset, seed)
-                reusable = {}  # embedder name -> (embeddings, fit s, transform s)
-                for rate in config.rates:
-                    data = perturb_split(
-                        clean, config.perturbation, rate, seed, apply_to=config.apply_to,
-                        noise_mode=config.noise_mode, classes=classes,
-                    )
-                    for spec, supervised in specs:
-                        reuse = config.perturbation == "label_noise" and not supervised
-                        if reuse and spec.name in reusable:
-                            Z, fit_s, transform_s = reusable[spec.name]
-                            reused = True
-                        else:
-                            Z, fit_s, transform_s = _fit_embed(spec, data, seed, supervised)
-                            reused = False
-                            if reuse:
-                                reusable[spec.name] = (Z, fit_s, transform_s)
-                        probes = dict(
-                            build_probe(p, seed) for p in (spec.probes or config.probes)
-                        )
-                        scores = evaluate_probes(
-                            None, Z[0], data[1], Z[1], data[3], probes, embed=False
-                        )
-                        scores["fit_seconds"] = fit_s
-                        scores["transform_seconds"] = transform_s
-                        scores = scores.assign(
-                            dataset=dataset.name, perturbation=config.perturbation,
-                            rate=rate, seed=seed, embedder=spec.name, embedding_reused=reused,
-                        )
-                        rows.append(scores)
-                        bar.update(f"{dataset.name} seed={seed} rate={rate:g} {spec.name}")
+            if n_jobs in (None, 1):
+                for seed in config.seeds:
+                    rows += _run_seed(config, specs, dataset, loaded, seed, bar.update)
+                continue
+            # One task per seed: the unit within which embeddings are reused.
+            tasks = (delayed(_run_seed)(config, specs, dataset, loaded, seed, None)
+                     for seed in config.seeds)
+            for seed_rows in Parallel(n_jobs=n_jobs, return_as="generator")(tasks):
+                rows += seed_rows
+                bar.update(f"{dataset.name} seed={seed_rows[0]['seed'].iloc[0]}",
+                           count=len(seed_rows))
     finally:
         bar.close()
     return pd.concat(rows, ignore_index=True)[RESULT_COLUMNS]
+
+
+def _run_seed(config, specs, dataset, loaded, seed, update) -> list[pd.DataFrame]:
+    """Every (rate, embedder) of one seed of one dataset; one DataFrame per pair."""
+    classes = np.unique(loaded[1])
+    clean = _split(loaded, dataset, seed)
+    reusable = {}  # embedder name -> (embeddings, fit s, transform s)
+    rows = []
+    for rate in config.rates:
+        data = perturb_split(
+            clean, config.perturbation, rate, seed, apply_to=config.apply_to,
+            noise_mode=config.noise_mode, classes=classes,
+        )
+        for spec, supervised in specs:
+            reuse = config.perturbation == "label_noise" and not supervised
+            if reuse and spec.name in reusable:
+                Z, fit_s, transform_s = reusable[spec.name]
+                reused = True
+            else:
+                Z, fit_s, transform_s = _fit_embed(spec, data, seed, supervised)
+                reused = False
+                if reuse:
+                    reusable[spec.name] = (Z, fit_s, transform_s)
+            probes = dict(build_probe(p, seed) for p in (spec.probes or config.probes))
+            scores = evaluate_probes(None, Z[0], data[1], Z[1], data[3], probes, embed=False)
+            scores["fit_seconds"] = fit_s
+            scores["transform_seconds"] = transform_s
+            rows.append(scores.assign(
+                dataset=dataset.name, perturbation=config.perturbation, rate=rate, seed=seed,
+                embedder=spec.name, embedding_reused=reused,
+            ))
+            if update is not None:
+                update(f"{dataset.name} seed={seed} rate={rate:g} {spec.name}")
+    return rows

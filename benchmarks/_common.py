@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import platform
-
 import pandas as pd
-import sklearn
-import torch
 
-import skcontrast
+from skcontrast.benchmark import environment
+from skcontrast.benchmark._report import _environment_line
 
 
 def markdown_table(df: pd.DataFrame, floatfmt: str = ".4f") -> str:
@@ -24,8 +21,4 @@ def markdown_table(df: pd.DataFrame, floatfmt: str = ".4f") -> str:
 
 def environment_line() -> str:
     """One line naming the library versions and the machine, for results files."""
-    return (
-        f"skcontrast {skcontrast.__version__}, torch {torch.__version__}, scikit-learn "
-        f"{sklearn.__version__}, Python {platform.python_version()}, "
-        f"{platform.machine()}, {torch.get_num_threads()} torch threads"
-    )
+    return _environment_line(environment())

@@ -52,6 +52,7 @@ from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from .. import embedders as _embedders
 from ..embedders import UntrainedEmbedder
 from ..probes import PROBES
+from ..probes._evaluate import _named_probe, _raw_features
 from ..robustness._curves import _PERTURBATIONS
 from ..robustness._missing import _check_rate
 
@@ -101,7 +102,7 @@ class EmbedderSpec:
         """A fresh unfitted transformer for this row (``None`` for raw features)."""
         steps = []
         if self.flatten:
-            steps.append(("flatten", FunctionTransformer(_flatten)))
+            steps.append(("flatten", FunctionTransformer(_raw_features)))
         if self.impute is not None:
             steps.append(("impute", SimpleImputer(strategy=self.impute)))
         if self.scale:
@@ -185,14 +186,6 @@ class BenchmarkConfig:
         return parse_config(raw)
 
 
-def _flatten(X):
-    # Module-level (not a lambda) so that pipelines pickle.
-    import numpy as np
-
-    X = np.asarray(X, dtype=float)
-    return X.reshape(X.shape[0], -1)
-
-
 def _resolve_callables(params: dict) -> dict:
     out = {}
     for key, value in params.items():
@@ -232,22 +225,12 @@ def _check_probe(probe, where):
 
 def build_probe(probe, random_state):
     """(row name, unfitted classifier) for a probe entry of a config."""
-    import inspect
-
     if isinstance(probe, str):
         probe = {"probe": probe}
-    factory = PROBES[probe["probe"]]
-    params = dict(probe.get("params", {}))
-    if "random_state" in inspect.signature(factory).parameters:
-        params.setdefault("random_state", random_state)
-    model = factory(**params)
+    model = _named_probe(probe["probe"], random_state, probe.get("params"))
     if probe.get("scale"):
         model = Pipeline([("scaler", StandardScaler()), ("probe", model)])
     return probe.get("name", probe["probe"]), model
-
-
-def probe_label(probe) -> str:
-    return probe if isinstance(probe, str) else probe.get("name", probe["probe"])
 
 
 def _parse_dataset(entry, index) -> DatasetSpec:

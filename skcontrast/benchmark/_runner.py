@@ -27,6 +27,7 @@ from sklearn.utils.parallel import Parallel, delayed
 from ..datasets import load_darwin, load_tabular, load_ucr, make_ts_classification
 from ..probes import evaluate_probes
 from ..probes._evaluate import _COLUMNS as _PROBE_COLUMNS
+from ..probes._evaluate import _raw_features
 from ..robustness._curves import _set_seed, perturb_split
 from ._config import BenchmarkConfig, build_probe
 
@@ -96,9 +97,7 @@ def _fit_embed(spec, data, seed, supervised):
     X_train, y_train, X_test, _ = data
     model = spec.build()
     if model is None:
-        X_train, X_test = np.asarray(X_train), np.asarray(X_test)
-        flat = (X_train.reshape(len(X_train), -1), X_test.reshape(len(X_test), -1))
-        return flat, 0.0, 0.0
+        return (_raw_features(X_train), _raw_features(X_test)), 0.0, 0.0
     model = _set_seed(model, seed)
     start = time.perf_counter()
     model.fit(X_train, y_train) if supervised else model.fit(X_train)
@@ -157,12 +156,13 @@ def run_benchmark(
     try:
         for dataset in config.datasets:
             loaded = _load(dataset, data_home)
+            classes = np.unique(loaded[1])  # all training classes, for label noise
             if n_jobs in (None, 1):
                 for seed in config.seeds:
-                    rows += _run_seed(config, specs, dataset, loaded, seed, bar.update)
+                    rows += _run_seed(config, specs, dataset, loaded, classes, seed, bar.update)
                 continue
             # One task per seed: the unit within which embeddings are reused.
-            tasks = (delayed(_run_seed)(config, specs, dataset, loaded, seed, None)
+            tasks = (delayed(_run_seed)(config, specs, dataset, loaded, classes, seed, None)
                      for seed in config.seeds)
             for seed_rows in Parallel(n_jobs=n_jobs, return_as="generator")(tasks):
                 rows += seed_rows
@@ -173,9 +173,8 @@ def run_benchmark(
     return pd.concat(rows, ignore_index=True)[RESULT_COLUMNS]
 
 
-def _run_seed(config, specs, dataset, loaded, seed, update) -> list[pd.DataFrame]:
+def _run_seed(config, specs, dataset, loaded, classes, seed, update) -> list[pd.DataFrame]:
     """Every (rate, embedder) of one seed of one dataset; one DataFrame per pair."""
-    classes = np.unique(loaded[1])
     clean = _split(loaded, dataset, seed)
     reusable = {}  # embedder name -> (embeddings, fit s, transform s)
     rows = []

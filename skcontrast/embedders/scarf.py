@@ -12,6 +12,7 @@ import torch
 from torch import nn
 
 from .._compat import Interval
+from .._preprocessing import standardization_stats, standardize_float32
 from .._torch_utils import build_module
 from .._training import ContrastiveTask
 from ..augmentations.corruption import MarginalCorruption, n_corrupted_features
@@ -218,24 +219,10 @@ class SCARFEmbedder(BaseContrastiveEmbedder):
             )
 
     def _fit_preprocessing(self, X: np.ndarray) -> None:
-        if self.standardize:
-            self.mean_ = X.mean(axis=0)
-            scale = X.std(axis=0)
-            # Constant columns are only centred: dividing by ~0 would blow them up.
-            self.scale_ = np.where(scale > 1e-12 * np.maximum(1.0, np.abs(self.mean_)), scale, 1.0)
-        else:
-            self.mean_ = np.zeros(X.shape[1])
-            self.scale_ = np.ones(X.shape[1])
+        self.mean_, self.scale_ = standardization_stats(X, self.standardize)
 
     def _preprocess(self, X):
-        with np.errstate(over="ignore"):
-            out = ((X - self.mean_) / self.scale_).astype(np.float32)
-        if not np.isfinite(out).all():
-            raise ValueError(
-                "X holds values too large for float32 once preprocessed (|x| > 3.4e38). "
-                "Rescale the features or keep standardize=True."
-            )
-        return out
+        return standardize_float32(X, self.mean_, self.scale_)
 
     def _build_encoder(self, n_features: int) -> nn.Module:
         return MLP(n_features, self.n_components, n_layers=self.n_layers,

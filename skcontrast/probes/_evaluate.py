@@ -128,6 +128,15 @@ def probe_scores(probe, X, y) -> dict[str, float]:
     }
 
 
+def _named_probe(name: str, random_state, params=None):
+    """``PROBES[name](**params)``, seeded with ``random_state`` where the factory takes one."""
+    factory = PROBES[name]
+    params = dict(params or {})
+    if "random_state" in inspect.signature(factory).parameters:
+        params.setdefault("random_state", random_state)
+    return factory(**params)
+
+
 def _resolve_probes(probes, random_state) -> list[tuple[str, object]]:
     """Turn names, estimators or a name->estimator mapping into (name, unfitted probe)."""
     if isinstance(probes, str):
@@ -141,11 +150,7 @@ def _resolve_probes(probes, random_state) -> list[tuple[str, object]]:
                     f"Unknown probe {probe!r}; use one of {sorted(PROBES)} or pass an "
                     "unfitted scikit-learn classifier."
                 )
-            factory = PROBES[probe]
-            kwargs = {}
-            if "random_state" in inspect.signature(factory).parameters:
-                kwargs["random_state"] = random_state
-            resolved.append((name or probe, factory(**kwargs)))
+            resolved.append((name or probe, _named_probe(probe, random_state)))
         elif is_classifier(probe):
             resolved.append((name or type(probe).__name__, clone(probe)))
         else:

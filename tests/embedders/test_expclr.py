@@ -10,10 +10,11 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
 
 from skcontrast import ExpCLREmbedder
-from skcontrast.callbacks import Callback
 from skcontrast.embedders import expclr as expclr_module
 from skcontrast.expert_features import time_series_expert_features
 from skcontrast.losses.expclr import expert_similarity
+
+from ._helpers import TrainingSpy
 
 FAST = dict(n_components=8, hidden_size=16, n_layers=2, max_epochs=3, batch_size=16,
             random_state=0)
@@ -24,14 +25,6 @@ FAST_TS = dict(n_components=8, hidden_size=8, depth=1, max_epochs=2, batch_size=
 def first_two(X):
     """A picklable expert-feature callable for tabular rows."""
     return X[:, :2]
-
-
-class TrainingSpy(Callback):
-    def __init__(self):
-        self.started = 0
-
-    def on_train_begin(self, estimator, history):
-        self.started += 1
 
 
 @pytest.fixture

@@ -13,15 +13,9 @@ from sklearn.preprocessing import StandardScaler
 from skcontrast import SCARFEmbedder, TrainingDivergedError
 from skcontrast.callbacks import Callback, LossRecorder
 
+from ._helpers import TrainingSpy
+
 FAST = dict(n_components=8, hidden_size=16, max_epochs=3, batch_size=16, random_state=0)
-
-
-class TrainingSpy(Callback):
-    def __init__(self):
-        self.started = 0
-
-    def on_train_begin(self, estimator, history):
-        self.started += 1
 
 
 def test_same_seed_bit_identical_different_seed_different(small_tabular):

@@ -11,22 +11,15 @@ from sklearn.pipeline import Pipeline
 
 from skcontrast import SupConEmbedder
 from skcontrast._torch_utils import make_generator
-from skcontrast.callbacks import Callback
 from skcontrast.embedders import supcon as supcon_module
 from skcontrast.embedders.supcon import _balanced_draw, _stratified_split
+
+from ._helpers import TrainingSpy
 
 FAST = dict(n_components=8, hidden_size=16, n_layers=2, max_epochs=3, batch_size=16,
             random_state=0)
 FAST_TS = dict(n_components=8, hidden_size=8, depth=1, max_epochs=2, batch_size=8,
                random_state=0)
-
-
-class TrainingSpy(Callback):
-    def __init__(self):
-        self.started = 0
-
-    def on_train_begin(self, estimator, history):
-        self.started += 1
 
 
 @pytest.fixture

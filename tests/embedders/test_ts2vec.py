@@ -8,8 +8,9 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
 
 from skcontrast import TS2VecEmbedder
-from skcontrast.callbacks import Callback
 from skcontrast.datasets import make_ts_classification
+
+from ._helpers import TrainingSpy
 
 FAST = dict(n_components=8, hidden_size=8, depth=2, n_iters=4, batch_size=4, random_state=0)
 
@@ -18,14 +19,6 @@ FAST = dict(n_components=8, hidden_size=8, depth=2, n_iters=4, batch_size=4, ran
 def series():
     X, y = make_ts_classification(n_samples=24, n_timesteps=40, n_channels=2, random_state=0)
     return X, y
-
-
-class Spy(Callback):
-    def __init__(self):
-        self.started = 0
-
-    def on_train_begin(self, estimator, history):
-        self.started += 1
 
 
 def test_shapes_2d_and_3d(series):
@@ -173,7 +166,7 @@ def test_pickle_round_trip(series):
 )
 def test_bad_input_before_training(series, make_X, exc, match):
     X, _ = series
-    spy = Spy()
+    spy = TrainingSpy()
     with pytest.raises(exc, match=match):
         TS2VecEmbedder(**FAST, callbacks=[spy]).fit(make_X(X))
     assert spy.started == 0

@@ -15,6 +15,7 @@ from torch import nn
 
 __all__ = [
     "build_module",
+    "make_adam",
     "make_generator",
     "resolve_device",
     "reset_parameters",
@@ -97,3 +98,21 @@ def build_module(factory, generator: torch.Generator, device: torch.device | str
     module = module.to_empty(device="cpu")
     reset_parameters(module, generator)
     return module.to(device)
+
+
+def make_adam(params, lr: float, *, decoupled: bool = False) -> torch.optim.Optimizer:
+    """Adam (``decoupled=False``) or AdamW, with torch's fused kernel where it has one.
+
+    The fused kernel updates every parameter in one vectorised pass. On the CPU, where the
+    small networks here are bound by per-operation overhead, it is about 3.5x faster than
+    the ``foreach`` implementation (TS2Vec's encoder: 0.74 against 2.6 ms per step, one
+    thread), whose CPU path loops over the tensors. torch releases without a fused kernel
+    for the parameters' device (CPU before 2.4) fall back to ``foreach``.
+    """
+    params = list(params)
+    cls = torch.optim.AdamW if decoupled else torch.optim.Adam
+    try:
+        return cls(params, lr=lr, fused=True)
+    except (RuntimeError, ValueError):
+        return cls(params, lr=lr, foreach=True)
+

@@ -32,7 +32,7 @@ from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
 from ._compat import Interval, _fit_context, validate_data
-from ._torch_utils import make_generator, resolve_device, seed_from_random_state
+from ._torch_utils import make_adam, make_generator, resolve_device, seed_from_random_state
 from ._training import ContrastiveTask, TrainingDivergedError, train
 from .callbacks import EpochLogger
 
@@ -184,11 +184,8 @@ class BaseContrastiveEmbedder(
             self.n_iter_ = self.n_steps_ = 0
             self.best_epoch_ = None
             return self
-        optimizer_cls = torch.optim.AdamW if self._optimizer == "adamw" else torch.optim.Adam
-        # foreach: one fused update over all tensors instead of a Python loop per tensor,
-        # which matters on the CPU where small models are launch-bound.
-        optimizer = optimizer_cls(task.modules.parameters(), lr=self.learning_rate,
-                                  foreach=True)
+        optimizer = make_adam(task.modules.parameters(), self.learning_rate,
+                              decoupled=self._optimizer == "adamw")
         callbacks = list(self.callbacks or [])
         if self.verbose:
             _enable_verbose_logging()

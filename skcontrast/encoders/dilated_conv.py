@@ -29,16 +29,6 @@ from ..augmentations.masks import bernoulli_mask, binomial_timestamp_mask
 
 __all__ = ["DilatedConvEncoder", "same_pad_conv1d"]
 
-# A side tap gathers the rows it reads from every instance into one matrix product when
-# the series are short or the tap reaches few rows; otherwise it runs one product per
-# instance on views (no copies), whose per-call overhead only pays off on long slices.
-# Measured on a 2-core AVX-512 CPU, batch 8 and 64, width 64, fwd + bwd: gathering is
-# 15-60% faster below ~150 timestamps and up to 2.6x when few rows are valid (dilation
-# close to the length); the per-instance products are 10-40% faster on longer series.
-_GATHER_MAX_TIMESTEPS = 160
-_GATHER_MAX_ROWS = 64
-
-
 def _geometry(kernel_size: int, dilation: int) -> tuple[int, list[int]]:
     """Return the left padding and the shift ``s_j`` that tap ``j`` reads at.
 
@@ -51,92 +41,95 @@ def _geometry(kernel_size: int, dilation: int) -> tuple[int, list[int]]:
     return padding, [j * dilation - padding for j in range(kernel_size)]
 
 
-def _rows(shift: int, n_timesteps: int) -> tuple[slice, slice]:
-    """Per-instance output rows a tap with ``shift`` writes, and the input rows it reads."""
-    return (
-        slice(max(0, -shift), n_timesteps - max(0, shift)),
-        slice(max(0, shift), n_timesteps + min(0, shift)),
-    )
+def _rows(shift: int, n_timesteps: int, n_instances: int) -> tuple[slice, slice]:
+    """Rows of a time-major ``(T * batch, channels)`` matrix a tap writes and reads.
+
+    A tap with ``shift`` adds ``W x[t + shift]`` to output ``t`` for the timestamps where
+    ``t + shift`` is in ``[0, T)``: a contiguous range of timestamps, hence, time-major, a
+    contiguous block of rows on both sides.
+    """
+    dst = (max(0, -shift), n_timesteps - max(0, shift))
+    src = (max(0, shift), n_timesteps + min(0, shift))
+    return (slice(dst[0] * n_instances, dst[1] * n_instances),
+            slice(src[0] * n_instances, src[1] * n_instances))
+
+
+def _taps(kernel_size: int, dilation: int, n_timesteps: int) -> tuple[tuple[int, int], ...]:
+    """The ``(j, shift)`` taps whose reads hit real timestamps (``|shift| < T``)."""
+    _, shifts = _geometry(kernel_size, dilation)
+    return tuple((j, s) for j, s in enumerate(shifts) if abs(s) < n_timesteps)
 
 
 class _SamePadConv1d(torch.autograd.Function):
-    """Channels-last "same" dilated convolution that never multiplies padding.
+    """Time-major "same" dilated convolution that never multiplies padding.
 
-    ``x`` is ``(batch, time, in)``, ``taps`` the ``(j, shift)`` pairs whose reads hit real
-    timestamps (``|shift| < time``). The centre tap (``shift == 0``) is one matrix product
-    over all rows. A side tap reads the rows ``src`` and writes the rows ``dst`` of
-    :func:`_rows`; it is computed either per instance on exactly those rows (no copies), or,
-    for short series where per-call overhead dominates, as one product over the valid rows
-    of all instances gathered into one matrix (``gather=True``).
+    ``x`` is ``(time, batch, in)``, contiguous; ``taps`` the ``(j, shift)`` pairs of
+    :func:`_taps`. Time-major, the rows a tap reads (and writes) for all instances at once
+    form one contiguous block of the ``(time * batch, in)`` matrix, so every tap is a
+    single matrix product on views: no padding, no gathering copies, no per-instance
+    loop. The centre tap covers all rows and initialises the output. Only the weights of
+    the taps in use are copied out of the ``(out, in, k)`` weight (as contiguous
+    ``(out, in)`` matrices, a cheap copy that BLAS then reads transposed): for the wide
+    last block, which only ever uses its centre tap, that is a third of the weight.
     """
 
     @staticmethod
-    def forward(ctx, x, weight, bias, taps, gather):
-        n_instances, n_timesteps, n_in = x.shape
-        # (k, in, out): each tap's weight as a contiguous right-hand matrix.
-        wt = weight.permute(2, 1, 0).contiguous()
-        x2 = x.reshape(-1, n_in)
-        centre = [j for j, s in taps if s == 0]
-        if centre:
-            out2 = torch.addmm(bias, x2, wt[centre[0]]) if bias is not None else x2 @ wt[centre[0]]
+    def forward(ctx, x, weight, bias, taps):
+        n_timesteps, n_instances, n_in = x.shape
+        x2 = x.view(-1, n_in)
+        taps = sorted(taps, key=lambda tap: tap[1] != 0)  # the centre tap, if any, first
+        has_centre = bool(taps) and taps[0][1] == 0
+        # Per tap: its weight as a contiguous (out, in) matrix, the rows it writes and reads.
+        plan = [(weight[:, :, j].contiguous(), *_rows(s, n_timesteps, n_instances))
+                for j, s in taps]
+        if has_centre:
+            w0 = plan[0][0].t()
+            out2 = torch.addmm(bias, x2, w0) if bias is not None else x2 @ w0
         else:
             out2 = x2.new_zeros(x2.shape[0], weight.shape[0])
             if bias is not None:
                 out2 += bias
-        out = out2.view(n_instances, n_timesteps, -1)
-        for j, s in taps:
-            if s == 0:
-                continue
-            dst, src = _rows(s, n_timesteps)
-            if gather:
-                part = torch.mm(x[:, src].reshape(-1, n_in), wt[j])
-                out[:, dst] += part.view(n_instances, -1, part.shape[-1])
-            else:
-                for i in range(n_instances):
-                    out[i, dst].addmm_(x[i, src], wt[j])
-        ctx.save_for_backward(x, wt)
-        ctx.taps = taps
-        ctx.gather = gather
+        for w, dst, src in plan[has_centre:]:
+            out2[dst].addmm_(x2[src], w.t())
+        ctx.save_for_backward(x)
+        ctx.plan = plan
+        ctx.tap_index = [j for j, _ in taps]
+        ctx.has_centre = has_centre
+        ctx.weight_shape = weight.shape
         ctx.has_bias = bias is not None
-        return out
+        return out2.view(n_timesteps, n_instances, -1)
 
     @staticmethod
     @once_differentiable
     def backward(ctx, grad_out):
-        x, wt = ctx.saved_tensors
-        n_instances, n_timesteps, n_in = x.shape
-        g = grad_out.contiguous()
-        n_out = g.shape[-1]
-        g2 = g.view(-1, n_out)
+        (x,) = ctx.saved_tensors
+        plan, has_centre = ctx.plan, ctx.has_centre
+        g2 = grad_out.contiguous().view(-1, ctx.weight_shape[0])
+        x2 = x.view(-1, x.shape[-1])
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
-        centre = [j for j, s in ctx.taps if s == 0]
-        grad_x = None
+        grad_x2 = None
         if need_x:
             # Start from the centre tap's product (no zero fill) when there is one.
-            grad_x = (torch.mm(g2, wt[centre[0]].t()).view(x.shape) if centre
-                      else x.new_zeros(x.shape))
-        grad_wt = torch.zeros_like(wt) if need_w else None
-        for j, s in ctx.taps:
-            if s == 0:
-                if need_w:
-                    torch.mm(x.reshape(-1, n_in).t(), g2, out=grad_wt[j])
-                continue
-            dst, src = _rows(s, n_timesteps)
-            if ctx.gather:
-                g_rows = g[:, dst].reshape(-1, n_out)
-                if need_x:
-                    grad_x[:, src] += torch.mm(g_rows, wt[j].t()).view(n_instances, -1, n_in)
-                if need_w:
-                    torch.mm(x[:, src].reshape(-1, n_in).t(), g_rows, out=grad_wt[j])
-            else:
-                for i in range(n_instances):
-                    if need_x:
-                        grad_x[i, src].addmm_(g[i, dst], wt[j].t())
-                    if need_w:
-                        grad_wt[j].addmm_(x[i, src].t(), g[i, dst])
-        grad_w = grad_wt.permute(2, 1, 0).contiguous() if need_w else None
+            grad_x2 = torch.mm(g2, plan[0][0]) if has_centre else x2.new_zeros(x2.shape)
+            for w, dst, src in plan[has_centre:]:
+                grad_x2[src].addmm_(g2[dst], w)
+        grad_w = None
+        if need_w:
+            # Taps that only ever read padding get a zero gradient.
+            grad_w = x.new_zeros(ctx.weight_shape)
+            for j, (_, dst, src) in zip(ctx.tap_index, plan):
+                grad_w[:, :, j] = torch.mm(g2[dst].t(), x2[src])
+        ctx.plan = None
+        grad_x = grad_x2.view(x.shape) if need_x else None
         grad_b = g2.sum(0) if (need_b and ctx.has_bias) else None
-        return grad_x, grad_w, grad_b, None, None
+        return grad_x, grad_w, grad_b, None
+
+
+def _conv_time_major(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None,
+                     dilation: int) -> torch.Tensor:
+    """:func:`same_pad_conv1d` on a time-major ``(time, batch, in)`` input."""
+    taps = _taps(weight.shape[-1], dilation, x.shape[0])
+    return _SamePadConv1d.apply(x.contiguous(), weight, bias, taps)
 
 
 def same_pad_conv1d(
@@ -147,6 +140,8 @@ def same_pad_conv1d(
     Mathematically identical to ``F.conv1d`` on ``x.transpose(1, 2)`` with
     ``padding=rf // 2`` (``rf = (k - 1) * dilation + 1``), dropping the last output when
     ``rf`` is even, and transposing back; only the products with zero padding are skipped.
+    (:class:`DilatedConvEncoder` keeps its activations time-major, ``(time, batch,
+    channels)``, and skips the two transposes done here.)
 
     Parameters
     ----------
@@ -173,17 +168,7 @@ def same_pad_conv1d(
     >>> torch.allclose(same_pad_conv1d(x, w, None, 8), padded)
     True
     """
-    n_instances, n_timesteps, _ = x.shape
-    _, shifts = _geometry(weight.shape[-1], dilation)
-    taps = tuple((j, s) for j, s in enumerate(shifts) if abs(s) < n_timesteps)
-    side = [s for _, s in taps if s != 0]
-    # See _GATHER_MAX_TIMESTEPS. On GPUs always gather (few large products).
-    gather = bool(side) and (
-        x.device.type != "cpu"
-        or n_timesteps < _GATHER_MAX_TIMESTEPS
-        or n_timesteps - max(abs(s) for s in side) <= _GATHER_MAX_ROWS
-    )
-    return _SamePadConv1d.apply(x, weight, bias, taps, gather)
+    return _conv_time_major(x.transpose(0, 1), weight, bias, dilation).transpose(0, 1)
 
 
 class _ConvBlock(nn.Module):
@@ -211,12 +196,13 @@ class _ConvBlock(nn.Module):
         return all(s == 0 or abs(s) >= n_timesteps for s in shifts)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``x`` is time-major, ``(time, batch, channels)``; so is the output."""
         if self.projector is None:
             residual = x
         else:
             residual = F.linear(x, self.projector.weight[:, :, 0], self.projector.bias)
-        h = same_pad_conv1d(F.gelu(x), self.conv1.weight, self.conv1.bias, self.dilation)
-        h = same_pad_conv1d(F.gelu(h), self.conv2.weight, self.conv2.bias, self.dilation)
+        h = _conv_time_major(F.gelu(x), self.conv1.weight, self.conv1.bias, self.dilation)
+        h = _conv_time_major(F.gelu(h), self.conv2.weight, self.conv2.bias, self.dilation)
         return h + residual
 
 
@@ -373,6 +359,9 @@ class DilatedConvEncoder(nn.Module):
             )
         h = h * keep[..., None].to(h.dtype)
 
+        # The blocks run time-major, (time, batch, channels): there every convolution tap
+        # is one matrix product on a contiguous block of rows (see _SamePadConv1d).
+        h = h.transpose(0, 1).contiguous()
         # Blocks from `first_pointwise` on only mix channels within a timestamp for this
         # length, so the window can be cut before them.
         first_pointwise = len(self.blocks)
@@ -380,10 +369,11 @@ class DilatedConvEncoder(nn.Module):
             first_pointwise -= 1
         for i, block in enumerate(self.blocks):
             if window is not None and i == first_pointwise:
-                h = h[:, start:stop]
+                h = h[start:stop]
             h = block(h)
         if window is not None and first_pointwise == len(self.blocks):
-            h = h[:, start:stop]
+            h = h[start:stop]
+        h = h.transpose(0, 1).contiguous()
 
         if need_dropout:
             keep_out = bernoulli_mask(h.shape, 1.0 - self.dropout, generator=generator,

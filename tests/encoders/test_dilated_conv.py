@@ -44,20 +44,20 @@ CASES = [(1, 1), (2, 1), (5, 2), (5, 3), (5, 4), (5, 9), (8, 7), (10, 6), (12, 1
          (16, 16), (33, 32), (40, 64)]
 
 
-@pytest.mark.parametrize("gather", [True, False])
+@pytest.mark.parametrize("time_major", [False, True])
 @pytest.mark.parametrize("kernel_size", [2, 3, 4])
 @pytest.mark.parametrize("n_timesteps, dilation", CASES)
-def test_same_pad_conv_equals_padded_conv1d(n_timesteps, dilation, kernel_size, gather,
-                                            monkeypatch):
-    # Both side-tap strategies: valid rows of all instances gathered into one product per
-    # tap, or one product per instance.
-    monkeypatch.setattr(dilated_conv, "_GATHER_MAX_TIMESTEPS", 10**9 if gather else 0)
+def test_same_pad_conv_equals_padded_conv1d(n_timesteps, dilation, kernel_size, time_major):
+    # The public channels-last function and the time-major one the encoder uses.
     gen = torch.Generator().manual_seed(n_timesteps * 100 + dilation)
     x = torch.randn(3, n_timesteps, 4, dtype=torch.float64, generator=gen, requires_grad=True)
     w = torch.randn(5, 4, kernel_size, dtype=torch.float64, generator=gen, requires_grad=True)
     b = torch.randn(5, dtype=torch.float64, generator=gen, requires_grad=True)
     expected = _padded_conv(x, w, b, dilation)
-    got = same_pad_conv1d(x, w, b, dilation)
+    if time_major:
+        got = dilated_conv._conv_time_major(x.transpose(0, 1), w, b, dilation).transpose(0, 1)
+    else:
+        got = same_pad_conv1d(x, w, b, dilation)
     assert got.shape == expected.shape == (3, n_timesteps, 5)
     torch.testing.assert_close(got, expected, rtol=1e-12, atol=1e-12)
     grad = torch.randn(expected.shape, dtype=torch.float64, generator=gen)

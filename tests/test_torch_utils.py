@@ -1,0 +1,62 @@
+"""The optimiser factory shared by every embedder."""
+
+import pytest
+import torch
+from torch import nn
+
+from skcontrast._torch_utils import make_adam
+
+
+def _adam_reference(param, grads, lr, weight_decay, decoupled, betas=(0.9, 0.999), eps=1e-8):
+    """Adam / AdamW written out step by step (Kingma & Ba; Loshchilov & Hutter), float64."""
+    p = param.detach().clone().double()
+    m = torch.zeros_like(p)
+    v = torch.zeros_like(p)
+    for t, g in enumerate(grads, start=1):
+        g = g.double()
+        if decoupled:
+            p = p * (1 - lr * weight_decay)
+        else:
+            g = g + weight_decay * p
+        m = betas[0] * m + (1 - betas[0]) * g
+        v = betas[1] * v + (1 - betas[1]) * g * g
+        m_hat = m / (1 - betas[0] ** t)
+        v_hat = v / (1 - betas[1] ** t)
+        p = p - lr * m_hat / (v_hat.sqrt() + eps)
+    return p
+
+
+@pytest.mark.parametrize("decoupled", [False, True])
+def test_make_adam_follows_the_adam_update(decoupled):
+    gen = torch.Generator().manual_seed(0)
+    param = nn.Parameter(torch.randn(5, 3, generator=gen))
+    start = param.detach().clone()
+    grads = [torch.randn(5, 3, generator=gen) for _ in range(4)]
+    optimizer = make_adam([param], 1e-2, decoupled=decoupled)
+    assert isinstance(optimizer, torch.optim.AdamW if decoupled else torch.optim.Adam)
+    for g in grads:
+        param.grad = g.clone()
+        optimizer.step()
+    # torch's defaults: AdamW decays weights by 1e-2, Adam not at all.
+    expected = _adam_reference(start, grads, 1e-2, 1e-2 if decoupled else 0.0, decoupled)
+    torch.testing.assert_close(param.detach().double(), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_make_adam_uses_the_fused_kernel_where_torch_has_one():
+    optimizer = make_adam(nn.Linear(3, 2).parameters(), 1e-3)
+    assert optimizer.defaults["fused"] is True
+
+
+def test_make_adam_falls_back_to_foreach_without_a_fused_kernel(monkeypatch):
+    # torch < 2.4 has no fused CPU kernel and refuses fused=True at construction.
+    real_adam = torch.optim.Adam
+
+    def adam_without_fused_cpu(params, **kwargs):
+        if kwargs.get("fused"):
+            raise RuntimeError("`fused=True` requires all the params to be on a supported "
+                               "device")
+        return real_adam(params, **kwargs)
+
+    monkeypatch.setattr(torch.optim, "Adam", adam_without_fused_cpu)
+    optimizer = make_adam(nn.Linear(3, 2).parameters(), 1e-3)
+    assert optimizer.defaults["foreach"] is True and not optimizer.defaults["fused"]

@@ -13,6 +13,7 @@ Usage::
     python benchmarks/bench_dilated_conv.py                 # encoder, T in 96 140 1000 3000
     python benchmarks/bench_dilated_conv.py --loss          # also the hierarchical loss
     python benchmarks/bench_dilated_conv.py --train-step    # also a whole TS2Vec step
+    python benchmarks/bench_dilated_conv.py --optimizer     # also AdamW: foreach vs fused
     python benchmarks/bench_dilated_conv.py --threads 1 --repeats 7
 
 With ``--threads 1`` times are process CPU time (robust to other processes on a shared
@@ -29,7 +30,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from skcontrast._torch_utils import build_module, make_generator
+from skcontrast._torch_utils import build_module, make_adam, make_generator
 from skcontrast.augmentations.crops import overlapping_crops
 from skcontrast.encoders.dilated_conv import DilatedConvEncoder
 from skcontrast.losses.hierarchical import hierarchical_contrastive_loss
@@ -146,6 +147,9 @@ def main():
     parser.add_argument("--loss", action="store_true", help="also time the loss alone")
     parser.add_argument("--train-step", action="store_true",
                         help="also time crops + 2 encoder passes + loss + backward")
+    parser.add_argument("--optimizer", action="store_true",
+                        help="also time one AdamW step on the encoder's parameters: torch's "
+                             "foreach implementation vs skcontrast's make_adam (fused)")
     parser.add_argument("--max-loss-length", type=int, default=1000,
                         help="skip loss/train-step timings above this length (the padded "
                              "loss needs O(B (2T)^2) memory and minutes on a CPU)")
@@ -210,6 +214,24 @@ def main():
                 "baseline": lambda: step("baseline"),
                 "ours": lambda: step("ours"),
             }, args.repeats, clock)
+
+    if args.optimizer:
+        print("\nAdamW, 50 steps on the encoder's parameters: foreach (baseline) vs fused")
+        params = list(encoder.parameters())
+        for p in params:
+            p.grad = torch.randn(p.shape, generator=gen)
+        optimizers = {
+            "baseline": torch.optim.AdamW(params, lr=1e-3, foreach=True),
+            "ours": make_adam(params, 1e-3, decoupled=True),
+        }
+
+        def fifty_steps(optimizer):
+            for _ in range(50):
+                optimizer.step()
+
+        compare(f"{len(params)} tensors", {
+            name: lambda o=o: fifty_steps(o) for name, o in optimizers.items()
+        }, args.repeats, clock)
 
 
 if __name__ == "__main__":

@@ -104,10 +104,11 @@ def make_adam(params, lr: float, *, decoupled: bool = False) -> torch.optim.Opti
     """Adam (``decoupled=False``) or AdamW, with torch's fused kernel where it has one.
 
     The fused kernel updates every parameter in one vectorised pass. On the CPU, where the
-    small networks here are bound by per-operation overhead, it is about 3.5x faster than
-    the ``foreach`` implementation (TS2Vec's encoder: 0.74 against 2.6 ms per step, one
-    thread), whose CPU path loops over the tensors. torch releases without a fused kernel
-    for the parameters' device (CPU before 2.4) fall back to ``foreach``.
+    small networks here are bound by per-operation overhead, it takes about a third of the
+    time of the ``foreach`` implementation, whose CPU path loops over the tensors
+    (TS2Vec's encoder, one thread: ``benchmarks/bench_dilated_conv.py --optimizer``).
+    torch releases without a fused kernel for the parameters' device (the CPU before 2.4)
+    fall back to ``foreach``.
     """
     params = list(params)
     cls = torch.optim.AdamW if decoupled else torch.optim.Adam

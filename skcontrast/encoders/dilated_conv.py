@@ -212,9 +212,11 @@ class DilatedConvEncoder(nn.Module):
     ``Linear(n_channels -> hidden_size)`` per timestamp, the latent timestamp mask,
     ``depth + 1`` residual blocks of dilated convolutions (dilation ``2**i`` for block
     ``i``, width ``hidden_size``, the last block ``hidden_size -> n_components`` with a
-    ``1 x 1`` projection on its residual), then dropout. The convolutions skip the products
-    with zero padding (see :func:`same_pad_conv1d`); on a CPU, forward + backward is about
-    1.4-1.7x faster than padded ``nn.Conv1d`` layers for series of 96 to 3000 timestamps.
+    ``1 x 1`` projection on its residual), then dropout. The blocks keep their activations
+    time-major, ``(time, batch, channels)``, and their convolutions skip the products with
+    zero padding (see :class:`_SamePadConv1d`); on a CPU, forward + backward is about
+    1.5-1.8x faster than padded ``nn.Conv1d`` layers for series of 96 to 3000 timestamps
+    (``benchmarks/bench_dilated_conv.py``).
 
     Every parameter lives in an ``nn.Linear`` or ``nn.Conv1d``, so
     ``skcontrast._torch_utils.build_module`` initialises all of them from a generator.

@@ -29,6 +29,7 @@ from ..augmentations.masks import bernoulli_mask, binomial_timestamp_mask
 
 __all__ = ["DilatedConvEncoder", "same_pad_conv1d"]
 
+
 def _geometry(kernel_size: int, dilation: int) -> tuple[int, list[int]]:
     """Return the left padding and the shift ``s_j`` that tap ``j`` reads at.
 

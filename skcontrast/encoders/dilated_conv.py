@@ -80,21 +80,21 @@ class _SamePadConv1d(torch.autograd.Function):
         x2 = x.view(-1, n_in)
         taps = sorted(taps, key=lambda tap: tap[1] != 0)  # the centre tap, if any, first
         has_centre = bool(taps) and taps[0][1] == 0
-        # Per tap: its weight as a contiguous (out, in) matrix, the rows it writes and reads.
-        plan = [(weight[:, :, j].contiguous(), *_rows(s, n_timesteps, n_instances))
+        # Per tap: its index, its weight as a contiguous (out, in) matrix, the rows it
+        # writes and reads.
+        plan = [(j, weight[:, :, j].contiguous(), *_rows(s, n_timesteps, n_instances))
                 for j, s in taps]
         if has_centre:
-            w0 = plan[0][0].t()
+            w0 = plan[0][1].t()
             out2 = torch.addmm(bias, x2, w0) if bias is not None else x2 @ w0
         else:
             out2 = x2.new_zeros(x2.shape[0], weight.shape[0])
             if bias is not None:
                 out2 += bias
-        for w, dst, src in plan[has_centre:]:
+        for _, w, dst, src in plan[has_centre:]:
             out2[dst].addmm_(x2[src], w.t())
         ctx.save_for_backward(x)
         ctx.plan = plan
-        ctx.tap_index = [j for j, _ in taps]
         ctx.has_centre = has_centre
         ctx.weight_shape = weight.shape
         ctx.has_bias = bias is not None
@@ -111,14 +111,14 @@ class _SamePadConv1d(torch.autograd.Function):
         grad_x2 = None
         if need_x:
             # Start from the centre tap's product (no zero fill) when there is one.
-            grad_x2 = torch.mm(g2, plan[0][0]) if has_centre else x2.new_zeros(x2.shape)
-            for w, dst, src in plan[has_centre:]:
+            grad_x2 = torch.mm(g2, plan[0][1]) if has_centre else x2.new_zeros(x2.shape)
+            for _, w, dst, src in plan[has_centre:]:
                 grad_x2[src].addmm_(g2[dst], w)
         grad_w = None
         if need_w:
             # Taps that only ever read padding get a zero gradient.
             grad_w = x.new_zeros(ctx.weight_shape)
-            for j, (_, dst, src) in zip(ctx.tap_index, plan):
+            for j, _, dst, src in plan:
                 grad_w[:, :, j] = torch.mm(g2[dst].t(), x2[src])
         ctx.plan = None
         grad_x = grad_x2.view(x.shape) if need_x else None

@@ -15,6 +15,7 @@ from torch import nn
 
 __all__ = [
     "build_module",
+    "check_generator",
     "make_adam",
     "make_generator",
     "resolve_device",
@@ -35,6 +36,19 @@ def make_generator(seed: int, device: torch.device | str = "cpu") -> torch.Gener
     generator = torch.Generator(device=device)
     generator.manual_seed(int(seed))
     return generator
+
+
+def check_generator(generator) -> None:
+    """Raise ``TypeError`` unless ``generator`` is a ``torch.Generator``.
+
+    Every random draw in skcontrast takes an explicit generator; ``None`` would fall
+    back to torch's global RNG, which fitting must never touch.
+    """
+    if not isinstance(generator, torch.Generator):
+        raise TypeError(
+            f"generator must be a torch.Generator, got {type(generator).__name__}; create "
+            "one with torch.Generator().manual_seed(seed)."
+        )
 
 
 def resolve_device(device: str | torch.device) -> torch.device:
@@ -82,7 +96,6 @@ def reset_parameters(module: nn.Module, generator: torch.Generator) -> nn.Module
             ):
                 sub.reset_parameters()
     return module
-
 
 
 def build_module(factory, generator: torch.Generator, device: torch.device | str = "cpu"):

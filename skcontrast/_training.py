@@ -1,64 +1,226 @@
-"""The training loop shared by every embedder: batches, early stopping, callbacks, history.
+"""The one training loop of skcontrast: batches, early stopping, callbacks, history.
 
-This module knows nothing of scikit-learn. An embedder describes its problem as a
-:class:`ContrastiveTask` (the modules to train, a loss for a batch of row indices and,
-optionally, a validation loss) and :func:`train` runs it.
+Every estimator that trains a network (the embedders' contrastive pre-training and
+:class:`~skcontrast.FineTunedClassifier`'s supervised fine-tuning) describes its problem
+as a :class:`TrainingTask` and hands it to :func:`train`. This module knows nothing of
+scikit-learn.
+
+The loop speaks skorch's vocabulary, so that skorch users can bring the callbacks they
+already use: the history is a :class:`skorch.history.History` (one ``dict`` per epoch with
+``epoch``, ``batches``, ``train_loss``, ``valid_loss``, ``dur``...), callbacks get skorch's
+hooks (``on_train_begin``, ``on_epoch_begin``, ``on_batch_begin``, ``on_grad_computed``,
+``on_batch_end``, ``on_epoch_end``, ``on_train_end``) with a ``net`` that has skorch's
+``history``, ``module_``, ``optimizer_`` and ``verbose`` (see :class:`TrainingNet`), and
+skorch's own ``EarlyStopping``, ``LRScheduler`` and ``GradientNormClipping`` work as they
+do in a ``NeuralNet``.
 """
 
 from __future__ import annotations
 
 import copy
+import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import torch
+from skorch.callbacks import EarlyStopping as _SkorchEarlyStopping
+from skorch.history import History
 from torch import nn
 
-__all__ = ["ContrastiveTask", "TrainingDivergedError", "TrainingResult", "train"]
+__all__ = [
+    "StopTraining",
+    "StoppingRule",
+    "TrainingDivergedError",
+    "TrainingNet",
+    "TrainingResult",
+    "TrainingTask",
+    "mean_over_chunks",
+    "train",
+]
 
 
 class TrainingDivergedError(FloatingPointError):
     """Raised when the training or validation loss becomes NaN or infinite."""
 
 
+class StopTraining(Exception):  # noqa: N818 - a signal, like StopIteration, not an error
+    """Raise from a callback hook to end training cleanly.
+
+    Raised in ``on_batch_end`` it ends the epoch after that batch; in ``on_epoch_end``
+    (or ``on_epoch_begin``) it ends training after the epoch. The fit then completes
+    normally with the weights reached so far (or the best ones, with early stopping).
+    Any other exception, ``KeyboardInterrupt`` included, aborts the fit and leaves the
+    estimator as it was before ``fit`` was called.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skcontrast import SCARFEmbedder
+    >>> from skcontrast.callbacks import Callback, StopTraining
+    >>> class StopBelow(Callback):
+    ...     def __init__(self, threshold):
+    ...         self.threshold = threshold
+    ...     def on_epoch_end(self, net, **kwargs):
+    ...         if net.history[-1]["train_loss"] < self.threshold:
+    ...             raise StopTraining
+    >>> X = np.random.RandomState(0).normal(size=(60, 5))
+    >>> emb = SCARFEmbedder(max_epochs=50, early_stopping=False, random_state=0,
+    ...                     callbacks=[StopBelow(10.0)]).fit(X)
+    >>> emb.n_iter_  # every loss is below 10: stopped after the first epoch
+    1
+    """
+
+
 @dataclass
-class ContrastiveTask:
-    """What an embedder hands to :func:`train`.
+class TrainingTask:
+    """What an estimator hands to :func:`train`.
 
     Attributes
     ----------
-    modules : nn.Module
+    module : nn.Module
         Everything whose parameters are optimised (encoder, heads...).
     n_train : int
         Number of training rows; batches are drawn as index tensors into them.
     batch_loss : callable
         ``batch_loss(indices, generator) -> loss`` for a ``LongTensor`` of row indices.
-    validation_loss : callable or None
-        ``validation_loss() -> float`` on a fixed held-out set, for early stopping.
+    validate : callable or None
+        ``validate() -> {"valid_loss": ..., ...}`` on a fixed held-out set, run in eval
+        mode without gradients after every epoch; its entries are recorded in the
+        history (for early stopping and callbacks).
     after_step : callable or None
         Called after every optimiser step (e.g. to update averaged weights).
+    result : nn.Module or None
+        The module holding the result of training, when it is not ``module`` itself:
+        an embedder's encoder (without its projection head) or TS2Vec's averaged
+        weights.
     """
 
-    modules: nn.Module
+    module: nn.Module
     n_train: int
     batch_loss: Callable[[torch.Tensor, torch.Generator], torch.Tensor]
-    validation_loss: Callable[[], float] | None = None
+    validate: Callable[[], dict[str, float]] | None = None
     after_step: Callable[[], None] | None = None
-    extras: dict = field(default_factory=dict)
+    result: nn.Module | None = None
+
+    @property
+    def trained(self) -> nn.Module:
+        """The module to keep after training."""
+        return self.module if self.result is None else self.result
+
+
+def _valid_loss(record: dict) -> tuple[float, ...]:
+    return (record["valid_loss"],)
+
+
+@dataclass(frozen=True)
+class StoppingRule:
+    """Early stopping on the validation records, keeping the best epoch's weights.
+
+    An epoch improves on the best one when ``key(record)`` is smaller: for a 1-tuple,
+    by more than ``tol``; longer keys compare lexicographically after the first entry
+    ties within ``tol``. Training stops after ``patience`` epochs without improvement
+    and the weights of the best epoch are restored.
+
+    Parameters
+    ----------
+    patience : int
+        Epochs without improvement before stopping.
+    tol : float, default=0.0
+        Minimum decrease of the first entry of the key that counts as an improvement.
+    key : callable, default=``(record["valid_loss"],)``
+        Maps an epoch record to the tuple to minimise, e.g. ``(1 - valid_acc,
+        valid_loss)`` for "validation error, ties broken by validation loss".
+    """
+
+    patience: int
+    tol: float = 0.0
+    key: Callable[[dict], tuple[float, ...]] = field(default=_valid_loss)
+
+    def improves(self, key: tuple[float, ...], best: tuple[float, ...] | None) -> bool:
+        """Whether ``key`` improves on ``best`` (``None``: nothing yet)."""
+        if best is None:
+            return True
+        if key[0] < best[0] - self.tol:
+            return True
+        return abs(key[0] - best[0]) <= self.tol and key[1:] < best[1:]
 
 
 @dataclass
 class TrainingResult:
-    history: list[dict]
+    """What :func:`train` returns."""
+
+    history: History
     n_steps: int
     best_epoch: int | None
-    stopped_early: bool
+
+
+class TrainingNet:
+    """The ``net`` that callbacks receive: skorch's names for the state of one training run.
+
+    Parameters
+    ----------
+    estimator : object
+        The estimator being fitted (read its parameters here, e.g.
+        ``net.estimator.learning_rate``).
+    module : nn.Module
+        The module being trained, exposed as ``module_``.
+    optimizer : torch.optim.Optimizer
+        Its optimiser, exposed as ``optimizer_``.
+    history : skorch.history.History
+        The records of the epochs so far; the last one is being filled.
+    verbose : int
+        The estimator's ``verbose``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skcontrast import SCARFEmbedder
+    >>> seen = []
+    >>> def spy(net):  # a plain callable runs at every epoch end
+    ...     seen.append((type(net.estimator).__name__, len(net.history),
+    ...                  type(net.optimizer_).__name__))
+    >>> X = np.random.RandomState(0).normal(size=(40, 5))
+    >>> _ = SCARFEmbedder(max_epochs=2, early_stopping=False, callbacks=[spy]).fit(X)
+    >>> seen
+    [('SCARFEmbedder', 1, 'Adam'), ('SCARFEmbedder', 2, 'Adam')]
+    """
+
+    def __init__(self, estimator, module, optimizer, history, verbose):
+        self.estimator = estimator
+        self.module_ = module
+        self.optimizer_ = optimizer
+        self.history = history
+        self.verbose = verbose
+
+
+def _notify(callbacks: Sequence[Any], hook: str, net: TrainingNet, **kwargs) -> bool:
+    """Call ``hook`` on every callback; return whether one asked training to stop."""
+    stop = False
+    for callback in callbacks:
+        method = getattr(callback, hook, None)
+        if method is None:
+            # A plain callable is an on_epoch_end hook: f(net) -> True stops training.
+            if hook == "on_epoch_end" and callable(callback):
+                stop = bool(callback(net)) or stop
+            continue
+        try:
+            method(net, **kwargs)
+        except StopTraining:
+            stop = True
+        except KeyboardInterrupt:
+            # skorch's EarlyStopping ends training by raising KeyboardInterrupt: that one
+            # is a stop; any other (Ctrl-C, a callback's own) aborts the fit.
+            if not (hook == "on_epoch_end" and isinstance(callback, _SkorchEarlyStopping)):
+                raise
+            stop = True
+    return stop
 
 
 def _check_finite(value: float, what: str, epoch: int, step: int) -> None:
-    if not torch.isfinite(torch.as_tensor(value)):
+    if not math.isfinite(value):
         raise TrainingDivergedError(
             f"The {what} became {value} at epoch {epoch} (optimiser step {step}): training "
             "diverged. Lower learning_rate, standardise the input features, or raise the "
@@ -66,15 +228,8 @@ def _check_finite(value: float, what: str, epoch: int, step: int) -> None:
         )
 
 
-def _call(callback: Any, hook: str, estimator: Any, history: list[dict]) -> bool:
-    if hook == "on_epoch_end" and callable(callback) and not hasattr(callback, hook):
-        return bool(callback(estimator, history))
-    method = getattr(callback, hook, None)
-    return bool(method(estimator, history)) if method is not None else False
-
-
 def train(
-    task: ContrastiveTask,
+    task: TrainingTask,
     optimizer: torch.optim.Optimizer,
     *,
     batch_size: int,
@@ -82,94 +237,177 @@ def train(
     device_generator: torch.Generator | None = None,
     max_epochs: int | None = None,
     max_steps: int | None = None,
-    n_iter_no_change: int | None = None,
-    tol: float = 0.0,
-    restore_best: bool = True,
+    stopping: StoppingRule | None = None,
     drop_last: bool = False,
+    min_batch_size: int = 2,
     callbacks: Sequence[Any] = (),
     estimator: Any = None,
+    verbose: int = 0,
 ) -> TrainingResult:
-    """Run mini-batch training until ``max_epochs``/``max_steps`` or early stopping.
+    """Run mini-batch training until ``max_epochs``/``max_steps``, early stopping or a callback.
 
     Each epoch visits the training rows in an order drawn from ``generator`` (a CPU
     generator) in batches of ``batch_size``; ``device_generator`` (on the training
     device, defaulting to ``generator``) is handed to ``task.batch_loss`` for
-    augmentations. A trailing batch of a single row is skipped (every incomplete trailing
-    batch with ``drop_last``), since a contrastive loss needs at least two rows. With
-    ``task.validation_loss`` and ``n_iter_no_change``, training stops once the
-    validation loss has not improved by more than ``tol`` for ``n_iter_no_change``
-    consecutive epochs, and the best weights are restored. A non-finite loss raises
-    :class:`TrainingDivergedError` instead of producing NaN weights.
+    augmentations and dropout. A trailing batch smaller than ``min_batch_size`` is
+    skipped (every incomplete trailing batch with ``drop_last``): a contrastive loss
+    needs at least two rows. With ``stopping`` and ``task.validate``, training stops once the
+    validation records have not improved for ``stopping.patience`` epochs and the best
+    weights are restored. A non-finite loss raises :class:`TrainingDivergedError`
+    instead of producing NaN weights.
+
+    Parameters
+    ----------
+    task : TrainingTask
+        The modules, the batch loss and the optional validation.
+    optimizer : torch.optim.Optimizer
+        Optimiser over ``task.module``'s parameters.
+    batch_size : int
+        Rows per batch (clipped to ``task.n_train``).
+    generator : torch.Generator
+        CPU generator of the epochs' row orders.
+    device_generator : torch.Generator or None, default=None
+        Generator handed to ``task.batch_loss``.
+    max_epochs, max_steps : int or None
+        Budgets in epochs and optimiser steps; at least one must be given.
+    stopping : StoppingRule or None, default=None
+        Early stopping on ``task.validate``'s records.
+    drop_last : bool, default=False
+        Skip every incomplete trailing batch.
+    min_batch_size : int, default=2
+        Skip a trailing batch with fewer rows (2 for contrastive losses).
+    callbacks : sequence, default=()
+        skorch-style callbacks (objects with some of the ``on_*`` hooks) or plain
+        callables ``f(net) -> stop`` run at the end of every epoch.
+    estimator : object, default=None
+        The estimator being fitted, exposed to callbacks as ``net.estimator``.
+    verbose : int, default=0
+        Exposed to callbacks as ``net.verbose``.
+
+    Returns
+    -------
+    TrainingResult
+        The skorch ``History``, the number of optimiser steps and the epoch whose
+        weights were kept (``None`` without early stopping).
     """
     if max_epochs is None and max_steps is None:
         raise ValueError("One of max_epochs or max_steps must be given.")
     n = task.n_train
     device_generator = generator if device_generator is None else device_generator
     batch_size = min(batch_size, n)
-    history: list[dict] = []
-    best_loss, best_epoch, best_state, stale = float("inf"), None, None, 0
-    step, epoch, stopped_early = 0, 0, False
-    for cb in callbacks:
-        _call(cb, "on_train_begin", estimator, history)
-    task.modules.train()
-    while (max_epochs is None or epoch < max_epochs) and (max_steps is None or step < max_steps):
+    history = History()
+    net = TrainingNet(estimator, task.module, optimizer, history, verbose)
+    for callback in callbacks:
+        if hasattr(callback, "initialize"):
+            callback.initialize()
+    # Only parameters that are optimised are offered to on_grad_computed (e.g. skorch's
+    # GradientNormClipping), as skorch does.
+    named_parameters = [(k, p) for k, p in task.module.named_parameters() if p.requires_grad]
+    minima: dict[str, float] = {}  # for skorch's "<name>_best" flags
+    best_key, best_epoch, best_state = None, None, None
+    stale, step, epoch = 0, 0, 0
+    stop = _notify(callbacks, "on_train_begin", net, X=None, y=None)
+    task.module.train()
+    while not stop and (max_epochs is None or epoch < max_epochs) and (
+        max_steps is None or step < max_steps
+    ):
         epoch += 1
         start = time.perf_counter()
+        history.new_epoch()
+        history.record("epoch", epoch)
+        stop = _notify(callbacks, "on_epoch_begin", net, dataset_train=None, dataset_valid=None)
         order = torch.randperm(n, generator=generator)
-        total, n_batches = 0.0, 0
+        total, seen, n_batches = 0.0, 0, 0
         for lo in range(0, n, batch_size):
             idx = order[lo : lo + batch_size]
-            if idx.numel() < 2 or (drop_last and idx.numel() < batch_size):
+            if idx.numel() < min_batch_size or (drop_last and idx.numel() < batch_size):
                 continue
+            history.new_batch()
+            _notify(callbacks, "on_batch_begin", net, batch=idx, training=True)
             optimizer.zero_grad(set_to_none=True)
             loss = task.batch_loss(idx, device_generator)
             value = float(loss.detach())
             _check_finite(value, "training loss", epoch, step + 1)
             loss.backward()
+            if callbacks:
+                _notify(callbacks, "on_grad_computed", net, named_parameters=named_parameters,
+                        X=None, y=None, training=True)
             optimizer.step()
             step += 1
             if task.after_step is not None:
                 task.after_step()
-            total += value
+            history.record_batch("train_loss", value)
+            history.record_batch("train_batch_size", idx.numel())
+            total += value * idx.numel()
+            seen += idx.numel()
             n_batches += 1
+            if _notify(callbacks, "on_batch_end", net, batch=idx, training=True, loss=value):
+                stop = True
+                break
             if max_steps is not None and step >= max_steps:
                 break
-        record = {
-            "epoch": epoch,
-            "train_loss": total / max(n_batches, 1),
-            "valid_loss": None,
-            "n_steps": step,
-            "seconds": 0.0,
-            "best": False,
-        }
-        monitored = record["train_loss"]
-        if task.validation_loss is not None:
-            task.modules.eval()
+        # skorch's train_loss: the batch losses averaged with the batch sizes as weights.
+        history.record("train_loss", total / seen if seen else float("nan"))
+        history.record("train_batch_count", n_batches)
+        history.record("n_steps", step)
+        names = ["train_loss"]
+        if task.validate is not None:
+            task.module.eval()
             with torch.no_grad():
-                monitored = record["valid_loss"] = float(task.validation_loss())
-            task.modules.train()
-            _check_finite(monitored, "validation loss", epoch, step)
-        if monitored < best_loss - tol:
-            best_loss, best_epoch, stale = monitored, epoch, 0
-            record["best"] = True
-            if task.validation_loss is not None and restore_best:
-                best_state = copy.deepcopy(task.modules.state_dict())
-        else:
-            stale += 1
-        record["seconds"] = time.perf_counter() - start
-        history.append(record)
-        stop = False
-        for cb in callbacks:
-            stop = _call(cb, "on_epoch_end", estimator, history) or stop
-        if stop:
+                scores = task.validate()
+            task.module.train()
+            for name, value in scores.items():
+                history.record(name, float(value))
+            _check_finite(history[-1]["valid_loss"], "validation loss", epoch, step)
+            names.append("valid_loss")
+        for name in names:
+            value = history[-1][name]
+            history.record(f"{name}_best", name not in minima or value < minima[name])
+            minima[name] = min(value, minima.get(name, value))
+        if stopping is not None and task.validate is not None:
+            key = stopping.key(history[-1])
+            if stopping.improves(key, best_key):
+                best_key, best_epoch, stale = key, epoch, 0
+                best_state = copy.deepcopy(task.module.state_dict())
+            else:
+                stale += 1
+        history.record("dur", time.perf_counter() - start)
+        stop = _notify(callbacks, "on_epoch_end", net, dataset_train=None,
+                       dataset_valid=None) or stop
+        if best_state is not None and stale >= stopping.patience:
             break
-        if n_iter_no_change is not None and task.validation_loss is not None:
-            if stale >= n_iter_no_change:
-                stopped_early = True
-                break
     if best_state is not None:
-        task.modules.load_state_dict(best_state)
-    task.modules.eval()
-    for cb in callbacks:
-        _call(cb, "on_train_end", estimator, history)
-    return TrainingResult(history, step, best_epoch, stopped_early)
+        task.module.load_state_dict(best_state)
+    task.module.eval()
+    _notify(callbacks, "on_train_end", net, X=None, y=None)
+    return TrainingResult(history, step, best_epoch)
+
+
+def mean_over_chunks(
+    loss_of: Callable[[int, int], torch.Tensor | float],
+    n_rows: int,
+    chunk_size: int,
+    *,
+    min_rows: int = 1,
+) -> float:
+    """Mean of ``loss_of(lo, hi)`` over consecutive chunks of rows, weighted by chunk size.
+
+    Validation sets are scored in chunks of the training batch size (a contrastive loss
+    depends on the batch it is computed in); a trailing chunk smaller than ``min_rows``
+    is skipped.
+
+    Examples
+    --------
+    >>> mean_over_chunks(lambda lo, hi: float(hi - lo), 5, 2)  # chunks of 2, 2 and 1
+    1.8
+    >>> mean_over_chunks(lambda lo, hi: float(hi - lo), 5, 2, min_rows=2)
+    2.0
+    """
+    losses, sizes = [], []
+    for lo in range(0, n_rows, chunk_size):
+        hi = min(lo + chunk_size, n_rows)
+        if hi - lo < min_rows:
+            continue
+        losses.append(float(loss_of(lo, hi)))
+        sizes.append(hi - lo)
+    return float(np.average(losses, weights=sizes))

@@ -1,26 +1,60 @@
 """``BaseContrastiveEmbedder``: the scikit-learn contract shared by every embedder.
 
-The base class owns ``fit``/``transform``, validation, seeding, the device and
-pickling. A concrete embedder fills four small hooks:
+The base class owns ``fit``/``transform``, seeding, the device, the training loop and
+pickling. A concrete embedder is its ``__init__``, its docstring and a few hooks. The
+base class calls them in this order, and declares each one below (abstract, or with the
+default written here):
 
-``_validate_X(X, reset)``
-    Check and convert the input (tabular by default; time-series embedders override).
-``_make_task(X, y, generator, device)``
-    Build the modules to train and the loss of a batch (a :class:`ContrastiveTask`);
-    store any fitted preprocessing state on ``self``.
-``_preprocess(X)``
+Input hooks (filled by a mixin of :mod:`skcontrast._input`: tabular, series or either)
+
+``_validate_X(X, *, reset) -> ndarray``
+    Check and convert the input; with ``reset=True`` (fit) also set ``n_features_in_``
+    (and ``feature_names_in_``).
+``_fit_preprocessing(X) -> None``
+    Fit and store the preprocessing state (e.g. ``mean_``, ``scale_``).
+``_preprocess(X) -> ndarray``
     Turn validated input into the float32 array the encoder consumes.
-``_encode(batch)``
-    Map a batch tensor to its embeddings (eval mode, no grad).
+``_build_encoder() -> nn.Module``
+    A fresh, unseeded encoder for ``n_features_in_`` (the base seeds its weights).
+``_network() -> nn.Module``
+    The module :meth:`transform` applies to preprocessed batches; by default
+    ``encoder_`` itself (series mixins add max-pooling over time).
 
-and may set the class attribute ``_optimizer`` (``"adam"`` or ``"adamw"``).
+Method hooks
+
+``_validate_y(X, y) -> ndarray or None``
+    Validate the targets; supervised embedders return integer class codes and set
+    ``classes_``. Default: ``y`` is ignored.
+``_check_params(X, y) -> None``
+    Checks of the parameters against the data (``ValueError``, warnings); stores
+    nothing.
+``_make_task(X, y, generator, device) -> TrainingTask``
+    Build the modules, the batch loss and the optional validation of
+    :func:`skcontrast._training.train` (abstract). The one hook, besides the input ones,
+    that may store fitted state derived from the data.
+``_training_budget(X) -> (max_epochs, max_steps)``
+    Epoch and optimiser-step budgets. Default: ``(self.max_epochs, None)``.
+``_stopping_rule() -> StoppingRule or None``
+    Early stopping on the task's validation records. Default: none
+    (:class:`EarlyStoppingMixin` provides the usual one).
+
+Class attributes: ``_optimizer`` (``"adam"`` or ``"adamw"``) and ``_drop_last``.
+
+This module is also the extension API: it exports the input mixins
+(:class:`TabularInputMixin`, :class:`SeriesInputMixin`,
+:class:`TabularOrSeriesInputMixin`), :class:`EarlyStoppingMixin`, :class:`TrainingTask`,
+:class:`StoppingRule` and :func:`build_module`, everything a new embedder needs (see
+"Writing your own embedder" in the user guide).
+
+The query hooks (``_training_budget``, ``_stopping_rule``, ``_network``) have no side
+effects. ``fit`` is all-or-nothing: if anything raises (bad input, a diverging loss, a
+``KeyboardInterrupt``), the estimator is left exactly as it was before the call.
 """
 
 from __future__ import annotations
 
 import copy
-import logging
-import sys
+import math
 from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
 
@@ -31,25 +65,53 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
-from ._compat import Interval, _fit_context, validate_data
-from ._torch_utils import make_adam, make_generator, resolve_device, seed_from_random_state
-from ._training import ContrastiveTask, TrainingDivergedError, train
-from .callbacks import EpochLogger
+from ._compat import Interval, _fit_context
+from ._input import SeriesInputMixin, TabularInputMixin, TabularOrSeriesInputMixin
+from ._torch_utils import (
+    build_module,
+    make_adam,
+    make_generator,
+    resolve_device,
+    seed_from_random_state,
+)
+from ._training import StoppingRule, TrainingDivergedError, TrainingTask, train
+from .callbacks import training_callbacks
 
-__all__ = ["BaseContrastiveEmbedder"]
+__all__ = [
+    "BaseContrastiveEmbedder",
+    "EarlyStoppingMixin",
+    "SeriesInputMixin",
+    "StoppingRule",
+    "TabularInputMixin",
+    "TabularOrSeriesInputMixin",
+    "TrainingTask",
+    "build_module",
+    "fit_all_or_nothing",
+]
 
-logger = logging.getLogger("skcontrast")
 
+def fit_all_or_nothing(estimator, fit, *args, **kwargs):
+    """Run ``fit(*args, **kwargs)`` so that it changes ``estimator`` entirely or not at all.
 
-def _enable_verbose_logging() -> None:
-    # Library code must not print; with verbose > 0 we make the skcontrast logger
-    # visible unless the application already configured logging.
-    if not logger.handlers and not logging.getLogger().handlers:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("[skcontrast] %(message)s"))
-        logger.addHandler(handler)
-    if logger.level == logging.NOTSET or logger.level > logging.INFO:
-        logger.setLevel(logging.INFO)
+    Fitted attributes (names ending in ``_``) of a previous fit are removed first, so a
+    successful fit keeps nothing of the previous one. If ``fit`` raises anything
+    (``KeyboardInterrupt`` included), ``estimator`` is restored to exactly its state
+    before the call, and the exception propagates.
+
+    Returns
+    -------
+    estimator
+    """
+    before = dict(vars(estimator))
+    try:
+        for name in [k for k in vars(estimator) if k.endswith("_") and not k.startswith("__")]:
+            delattr(estimator, name)
+        fit(*args, **kwargs)
+    except BaseException:
+        vars(estimator).clear()
+        vars(estimator).update(before)
+        raise
+    return estimator
 
 
 class BaseContrastiveEmbedder(
@@ -57,7 +119,8 @@ class BaseContrastiveEmbedder(
 ):
     """Base class for embedders whose encoder is trained with a contrastive loss.
 
-    Not meant to be instantiated: use :class:`~skcontrast.SCARFEmbedder` and friends.
+    Not meant to be instantiated: use :class:`~skcontrast.SCARFEmbedder` and friends,
+    or see "Writing your own embedder" in the user guide.
 
     Fitted attributes shared by every embedder
     -------------------------------------------
@@ -69,8 +132,9 @@ class BaseContrastiveEmbedder(
         Number of features (tabular) or channels (time series) seen in ``fit``.
     feature_names_in_ : ndarray of str
         Column names of a DataFrame passed to ``fit``.
-    history_ : list of dict
-        One record per epoch: ``train_loss``, ``valid_loss``, ``n_steps``, ``seconds``...
+    history_ : skorch.history.History
+        One record per epoch (skorch's format): ``epoch``, ``train_loss``,
+        ``valid_loss`` (with a validation set), ``n_steps``, ``dur``, ``batches``...
     loss_curve_ : list of float
         Mean training loss per epoch.
     validation_loss_curve_ : list of float
@@ -99,52 +163,56 @@ class BaseContrastiveEmbedder(
     #: Whether each epoch skips its incomplete last batch (TS2Vec's reference does).
     _drop_last = False
 
-    # ------------------------------------------------------------------ hooks
+    # ------------------------------------------------------------ input hooks
+    @abstractmethod
     def _validate_X(self, X, *, reset: bool) -> np.ndarray:
-        """Validate tabular input: 2-D, numeric, finite, at least 2 rows when fitting."""
-        return validate_data(
-            self,
-            X,
-            reset=reset,
-            dtype=[np.float64, np.float32],
-            ensure_min_samples=2 if reset else 1,
-        )
+        """Check and convert ``X``; with ``reset`` also set ``n_features_in_``."""
 
     @abstractmethod
-    def _make_task(
-        self, X: np.ndarray, y, generator: torch.Generator, device: torch.device
-    ) -> ContrastiveTask:
-        """Build modules and losses; store fitted preprocessing state on ``self``."""
+    def _fit_preprocessing(self, X: np.ndarray) -> None:
+        """Fit and store the preprocessing state on the validated training data."""
 
     @abstractmethod
     def _preprocess(self, X: np.ndarray) -> np.ndarray:
         """Map validated input to the float32 array the encoder consumes."""
 
-    def _encode(self, batch: torch.Tensor) -> torch.Tensor:
-        """Embed one batch with the fitted encoder (called under ``no_grad``, eval mode)."""
-        return self.encoder_(batch)
+    @abstractmethod
+    def _build_encoder(self) -> nn.Module:
+        """A fresh encoder for ``n_features_in_``; its weights are seeded by the caller."""
 
-    def _check_params(self, X: np.ndarray, y) -> None:
-        """Cross-parameter checks that need the data (raise ``ValueError``)."""
+    def _network(self) -> nn.Module:
+        """The module :meth:`transform` applies to preprocessed batches (no side effects)."""
+        return self.encoder_
 
-    def _max_steps(self, X: np.ndarray) -> int | None:
-        """Optimiser-step budget, for embedders that count steps instead of epochs."""
+    # ----------------------------------------------------------- method hooks
+    def _validate_y(self, X: np.ndarray, y) -> np.ndarray | None:
+        """Validate the targets; self-supervised embedders ignore ``y``."""
         return None
 
-    def _n_iter_no_change(self) -> int | None:
-        return getattr(self, "n_iter_no_change", None) if getattr(
-            self, "early_stopping", False
-        ) else None
+    def _check_params(self, X: np.ndarray, y) -> None:
+        """Check the parameters against the data (raise ``ValueError``, warn); store nothing."""
 
-    def _embedding_width(self) -> int:
-        return self.n_components
+    @abstractmethod
+    def _make_task(
+        self, X: np.ndarray, y, generator: torch.Generator, device: torch.device
+    ) -> TrainingTask:
+        """Build the modules, batch loss and validation of the training run."""
+
+    def _training_budget(self, X: np.ndarray) -> tuple[int | None, int | None]:
+        """``(max_epochs, max_steps)`` for the training loop (no side effects)."""
+        return self.max_epochs, None
+
+    def _stopping_rule(self) -> StoppingRule | None:
+        """Early stopping on the task's validation records, or ``None`` (no side effects)."""
+        return None
 
     # --------------------------------------------------------------- contract
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Train the encoder on ``X`` with the contrastive objective.
 
-        Any previous fit is discarded.
+        Any previous fit is discarded. If training fails (bad input, a diverging loss,
+        an interrupt), the estimator is left exactly as it was before the call.
 
         Parameters
         ----------
@@ -158,16 +226,35 @@ class BaseContrastiveEmbedder(
         self : object
             The fitted embedder.
         """
-        return self._fit(X, y)
+        return fit_all_or_nothing(self, self._fit, X, y, train_encoder=True)
 
-    def _fit(self, X, y=None, *, train_encoder: bool = True):
-        """Validate, build the task and (unless ``train_encoder=False``) train it.
+    @_fit_context(prefer_skip_nested_validation=True)
+    def initialize(self, X, y=None):
+        """Fit everything but the encoder's training: the untrained control.
 
-        ``train_encoder=False`` keeps the encoder at its seeded initial weights, with
-        every fitted preprocessing step in place: the "untrained encoder" control of
-        :class:`~skcontrast.UntrainedEmbedder`.
+        Runs :meth:`fit`'s validation and fitted preprocessing and builds the encoder
+        with the initial weights ``random_state`` gives it, then takes no optimiser
+        step. :meth:`transform` then embeds with the untrained encoder, the
+        random-encoder control that training has to beat (see
+        :class:`~skcontrast.UntrainedEmbedder` for a pipeline step doing this).
+
+        Parameters
+        ----------
+        X : array-like
+            Training data.
+        y : array-like of shape (n_samples,), default=None
+            Targets, validated as :meth:`fit` would.
+
+        Returns
+        -------
+        self : object
+            The embedder, with ``n_steps_ == 0``.
         """
+        return fit_all_or_nothing(self, self._fit, X, y, train_encoder=False)
+
+    def _fit(self, X, y, *, train_encoder: bool) -> None:
         X = self._validate_X(X, reset=True)
+        y = self._validate_y(X, y)
         self._check_params(X, y)
         device = resolve_device(self.device)
         seed = seed_from_random_state(check_random_state(self.random_state))
@@ -176,45 +263,30 @@ class BaseContrastiveEmbedder(
         # so that the initial weights do not depend on the device.
         generator = make_generator(seed, "cpu")
         device_generator = generator if device.type == "cpu" else make_generator(seed, device)
+        self._fit_preprocessing(X)
         task = self._make_task(X, y, generator, device)
-        if not train_encoder:
-            self._finalize(task)
-            self.device_ = str(device)
-            self.history_, self.loss_curve_, self.validation_loss_curve_ = [], [], []
-            self.n_iter_ = self.n_steps_ = 0
-            self.best_epoch_ = None
-            return self
-        optimizer = make_adam(task.modules.parameters(), self.learning_rate,
-                              decoupled=self._optimizer == "adamw")
-        callbacks = list(self.callbacks or [])
-        if self.verbose:
-            _enable_verbose_logging()
-            callbacks.append(EpochLogger())
-        result = train(
-            task,
-            optimizer,
-            batch_size=self.batch_size,
-            generator=generator,
-            device_generator=device_generator,
-            max_epochs=self.max_epochs,
-            max_steps=self._max_steps(X),
-            n_iter_no_change=self._n_iter_no_change(),
-            tol=getattr(self, "tol", 0.0),
-            callbacks=callbacks,
-            estimator=self,
-            drop_last=self._drop_last,
-        )
-        self._finalize(task)
+        history, n_steps, best_epoch = [], 0, None
+        if train_encoder:
+            max_epochs, max_steps = self._training_budget(X)
+            optimizer = make_adam(task.module.parameters(), self.learning_rate,
+                                  decoupled=self._optimizer == "adamw")
+            callbacks = training_callbacks(self.callbacks, self.verbose)
+            result = train(
+                task, optimizer, batch_size=self.batch_size, generator=generator,
+                device_generator=device_generator, max_epochs=max_epochs,
+                max_steps=max_steps, stopping=self._stopping_rule(),
+                drop_last=self._drop_last, callbacks=callbacks, estimator=self,
+                verbose=self.verbose,
+            )
+            history, n_steps, best_epoch = result.history, result.n_steps, result.best_epoch
+        self.encoder_ = task.trained.eval()
         self.device_ = str(device)
-        self.history_ = result.history
-        self.loss_curve_ = [r["train_loss"] for r in result.history]
-        self.validation_loss_curve_ = [
-            r["valid_loss"] for r in result.history if r["valid_loss"] is not None
-        ]
-        self.n_iter_ = len(result.history)
-        self.n_steps_ = result.n_steps
-        self.best_epoch_ = result.best_epoch
-        return self
+        self.history_ = history
+        self.loss_curve_ = [r["train_loss"] for r in history]
+        self.validation_loss_curve_ = [r["valid_loss"] for r in history if "valid_loss" in r]
+        self.n_iter_ = len(history)
+        self.n_steps_ = n_steps
+        self.best_epoch_ = best_epoch
 
     @property
     def _n_features_out(self):
@@ -222,11 +294,40 @@ class BaseContrastiveEmbedder(
         # may change the width after fit. Unfitted -> AttributeError -> NotFittedError.
         if not hasattr(self, "encoder_"):
             raise AttributeError("_n_features_out is only defined once fitted")
-        return self._embedding_width()
+        return self._network().out_features
 
-    def _finalize(self, task: ContrastiveTask) -> None:
-        """Keep what inference needs; by default the task's ``encoder`` module."""
-        self.encoder_ = task.modules["encoder"].eval()
+    def preprocess(self, X) -> np.ndarray:
+        """Validate ``X`` and return what the network of :meth:`make_network` consumes.
+
+        Parameters
+        ----------
+        X : array-like
+            Data with the layout and number of features seen in ``fit``.
+
+        Returns
+        -------
+        data : ndarray of dtype float32
+            ``(n_samples, n_features)`` standardised rows, or ``(n_samples,
+            n_timesteps, n_channels)`` series (time-major, NaN = missing).
+        """
+        check_is_fitted(self, "encoder_")
+        return self._preprocess(self._validate_X(X, reset=False))
+
+    def make_network(self) -> nn.Module:
+        """A copy of the fitted network that maps :meth:`preprocess` output to embeddings.
+
+        The module is what :meth:`transform` applies (the encoder, plus max-pooling over
+        time for series), deep-copied to the CPU in eval mode: training it leaves this
+        embedder untouched. ``forward(x, generator=None)`` takes a float32 batch and an
+        optional ``torch.Generator`` for dropout in training mode; ``out_features`` is
+        the embedding width. :class:`~skcontrast.FineTunedClassifier` fine-tunes it.
+
+        Returns
+        -------
+        network : torch.nn.Module
+        """
+        check_is_fitted(self, "encoder_")
+        return copy.deepcopy(self._network()).cpu().eval()
 
     def transform(self, X):
         """Embed ``X`` with the trained encoder.
@@ -244,16 +345,14 @@ class BaseContrastiveEmbedder(
         X_new : ndarray of shape (n_samples, n_components), dtype float32
             The embeddings.
         """
-        check_is_fitted(self, "encoder_")
-        X = self._validate_X(X, reset=False)
-        data = self._preprocess(X)
+        data = self.preprocess(X)
         device = self._inference_device()
-        out = np.empty((data.shape[0], self._n_features_out), dtype=np.float32)
-        self.encoder_.eval()
+        network = self._network().eval()
+        out = np.empty((data.shape[0], network.out_features), dtype=np.float32)
         with torch.no_grad():
             for lo in range(0, data.shape[0], self.inference_batch_size):
                 batch = torch.from_numpy(data[lo : lo + self.inference_batch_size]).to(device)
-                out[lo : lo + batch.shape[0]] = self._encode(batch).float().cpu().numpy()
+                out[lo : lo + batch.shape[0]] = network(batch).float().cpu().numpy()
         if not np.isfinite(out).all():
             raise TrainingDivergedError(
                 "The encoder produced non-finite embeddings; the input may lie far outside "
@@ -291,3 +390,51 @@ class BaseContrastiveEmbedder(
         tags.transformer_tags.preserves_dtype = ["float32"]
         tags.non_deterministic = False
         return tags
+
+
+class EarlyStoppingMixin:
+    """Early stopping on a held-out fraction of the training rows.
+
+    Reads the parameters ``early_stopping`` (a bool, or ``"auto"`` where the class
+    allows it: see :meth:`_early_stopping_auto`), ``validation_fraction``,
+    ``n_iter_no_change`` and ``tol``. The embedder's :meth:`_make_task` holds out
+    :meth:`_n_validation` rows and returns a ``validate`` function; training stops when
+    their loss has not improved by ``tol`` for ``n_iter_no_change`` epochs, and the best
+    weights are kept.
+    """
+
+    _parameter_constraints: dict = {
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+    }
+
+    def _early_stopping_auto(self) -> bool:
+        """What ``early_stopping="auto"`` means once the input is validated."""
+        return True
+
+    def _uses_early_stopping(self) -> bool:
+        if self.early_stopping == "auto":
+            return self._early_stopping_auto()
+        return bool(self.early_stopping)
+
+    def _n_validation(self, n_samples: int) -> int:
+        """Rows held out for early stopping: ``ceil(validation_fraction * n_samples)``."""
+        if not self._uses_early_stopping():
+            return 0
+        return math.ceil(self.validation_fraction * n_samples)
+
+    def _check_validation_size(self, n_samples: int) -> None:
+        n_valid = self._n_validation(n_samples)
+        if self._uses_early_stopping() and (n_valid < 2 or n_samples - n_valid < 2):
+            raise ValueError(
+                f"early_stopping holds out ceil(validation_fraction * n_samples) = {n_valid} "
+                f"of {n_samples} samples, but at least 2 validation and 2 training samples "
+                "are needed. Pass more samples, raise validation_fraction, or set "
+                "early_stopping=False."
+            )
+
+    def _stopping_rule(self) -> StoppingRule | None:
+        if not self._uses_early_stopping():
+            return None
+        return StoppingRule(self.n_iter_no_change, self.tol)

@@ -1,81 +1,102 @@
-"""Callbacks: hooks into the training loop of every embedder.
+"""Callbacks: hooks into the training loop of every estimator, in skorch's vocabulary.
 
-A callback is any object with some of the methods ``on_train_begin``,
-``on_epoch_end`` and ``on_train_end`` (skorch's vocabulary), or a plain callable,
-which is called like ``on_epoch_end``. Pass them to an embedder's ``callbacks``
-parameter. ``on_epoch_end`` may return ``True`` to stop training after that epoch.
+Every estimator of skcontrast that trains a network (the embedders and
+:class:`~skcontrast.FineTunedClassifier`) runs the same loop, and that loop calls
+skorch's callback hooks: ``on_train_begin``, ``on_epoch_begin``, ``on_batch_begin``,
+``on_grad_computed``, ``on_batch_end``, ``on_epoch_end`` and ``on_train_end``, each as
+``hook(net, **kwargs)``. ``net`` is a :class:`~skcontrast._training.TrainingNet` with
+skorch's ``history`` (a :class:`skorch.history.History`), ``module_``, ``optimizer_``
+and ``verbose``, plus ``estimator``, the estimator being fitted. So skorch's own
+callbacks work unchanged, e.g. ``skorch.callbacks.EarlyStopping``,
+``LRScheduler`` and ``GradientNormClipping``; write new ones by subclassing
+:class:`Callback` (skorch's base class).
+
+A plain callable ``f(net)`` is run at the end of every epoch and stops training by
+returning ``True``. A hook stops training by raising :class:`StopTraining` (skorch's
+``EarlyStopping`` raises ``KeyboardInterrupt``, which the loop understands from it
+alone). Any other exception, ``KeyboardInterrupt`` included, aborts ``fit`` and leaves
+the estimator as it was.
+
+Examples
+--------
+>>> import numpy as np
+>>> from skorch.callbacks import LRScheduler
+>>> from skcontrast import SCARFEmbedder
+>>> X = np.random.RandomState(0).normal(size=(60, 5))
+>>> emb = SCARFEmbedder(max_epochs=4, early_stopping=False, random_state=0,
+...                     callbacks=[LRScheduler("StepLR", step_size=2, gamma=0.5)]).fit(X)
+>>> [round(r["train_loss"], 3) > 0 for r in emb.history_]
+[True, True, True, True]
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+import sys
 
-__all__ = ["Callback", "EpochLogger", "LossRecorder"]
+from skorch.callbacks import Callback
+
+from ._training import StopTraining, TrainingNet
+
+__all__ = ["Callback", "EpochLogger", "LossRecorder", "StopTraining", "TrainingNet"]
 
 logger = logging.getLogger("skcontrast")
 
 
-class Callback:
-    """Base class for training callbacks; every hook is a no-op by default.
+def _enable_verbose_logging() -> None:
+    # Library code must not print; with verbose > 0 we make the skcontrast logger
+    # visible unless the application already configured logging.
+    if not logger.handlers and not logging.getLogger().handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("[skcontrast] %(message)s"))
+        logger.addHandler(handler)
+    if logger.level == logging.NOTSET or logger.level > logging.INFO:
+        logger.setLevel(logging.INFO)
 
-    Hooks receive the estimator being fitted and its ``history``: a list with one
-    ``dict`` per finished epoch (keys ``epoch``, ``train_loss``, ``valid_loss``
-    (``None`` without a validation set), ``n_steps`` (optimiser steps so far),
-    ``seconds``, ``best`` (whether this epoch improved the monitored loss)).
 
-    Examples
-    --------
-    >>> class StopAtLoss(Callback):
-    ...     def __init__(self, threshold):
-    ...         self.threshold = threshold
-    ...     def on_epoch_end(self, estimator, history):
-    ...         return history[-1]["train_loss"] < self.threshold
-    >>> StopAtLoss(0.1).on_epoch_end(None, [{"train_loss": 0.05}])
-    True
-    """
-
-    def on_train_begin(self, estimator: Any, history: list[dict]) -> None:
-        """Called once before the first epoch."""
-
-    def on_epoch_end(self, estimator: Any, history: list[dict]) -> bool | None:
-        """Called after every epoch; return ``True`` to stop training."""
-        return None
-
-    def on_train_end(self, estimator: Any, history: list[dict]) -> None:
-        """Called once after the last epoch (also after early stopping)."""
+def training_callbacks(callbacks, verbose) -> list:
+    """The callbacks of one fit: the user's, then the loggers that ``verbose`` asks for."""
+    callbacks = list(callbacks or [])
+    if verbose:
+        _enable_verbose_logging()
+        callbacks.append(EpochLogger())
+    return callbacks
 
 
 class LossRecorder(Callback):
     """Keep a copy of every epoch record, e.g. to plot curves across several fits.
 
+    Attributes
+    ----------
+    records_ : list of dict
+        The epoch records of the last fit (without their per-batch entries).
+
     Examples
     --------
+    >>> import numpy as np
+    >>> from skcontrast import SCARFEmbedder
     >>> rec = LossRecorder()
-    >>> rec.on_epoch_end(None, [{"epoch": 1, "train_loss": 2.0}])
-    >>> rec.records_
-    [{'epoch': 1, 'train_loss': 2.0}]
+    >>> X = np.random.RandomState(0).normal(size=(40, 5))
+    >>> _ = SCARFEmbedder(max_epochs=3, early_stopping=False, random_state=0,
+    ...                   callbacks=[rec]).fit(X)
+    >>> [r["epoch"] for r in rec.records_]
+    [1, 2, 3]
     """
 
-    def __init__(self):
-        self.records_: list[dict] = []
-
-    def on_train_begin(self, estimator, history):
+    def on_train_begin(self, net, **kwargs):
         self.records_ = []
 
-    def on_epoch_end(self, estimator, history):
-        self.records_.append(dict(history[-1]))
+    def on_epoch_end(self, net, **kwargs):
+        self.records_.append({k: v for k, v in net.history[-1].items() if k != "batches"})
 
 
 class EpochLogger(Callback):
     """Log one line per epoch (and a summary at the end) to the ``skcontrast`` logger.
 
-    Embedders add it automatically when ``verbose > 0``.
-
     Parameters
     ----------
     every : int, default=1
-        Log every ``every``-th epoch (the first and last are always logged).
+        Log every ``every``-th epoch (the first one is always logged).
 
     Examples
     --------
@@ -91,20 +112,21 @@ class EpochLogger(Callback):
     def __init__(self, every: int = 1):
         self.every = every
 
-    def on_epoch_end(self, estimator, history):
-        rec = history[-1]
-        if rec["epoch"] == 1 or rec["epoch"] % self.every == 0:
-            valid = rec["valid_loss"]
+    def on_epoch_end(self, net, **kwargs):
+        record = net.history[-1]
+        if record["epoch"] == 1 or record["epoch"] % self.every == 0:
+            valid = record.get("valid_loss")
             valid_txt = "" if valid is None else f"  valid_loss={valid:.4f}"
+            best = record.get("valid_loss_best", record.get("train_loss_best", False))
             logger.info(
                 "%s epoch %d  train_loss=%.4f%s  steps=%d  %.2fs%s",
-                type(estimator).__name__, rec["epoch"], rec["train_loss"], valid_txt,
-                rec["n_steps"], rec["seconds"], "  *" if rec["best"] else "",
+                type(net.estimator).__name__, record["epoch"], record["train_loss"],
+                valid_txt, record["n_steps"], record["dur"], "  *" if best else "",
             )
 
-    def on_train_end(self, estimator, history):
-        if history:
+    def on_train_end(self, net, **kwargs):
+        if net.history:
             logger.info(
-                "%s finished: %d epochs, %d steps", type(estimator).__name__,
-                history[-1]["epoch"], history[-1]["n_steps"],
+                "%s finished: %d epochs, %d steps", type(net.estimator).__name__,
+                net.history[-1]["epoch"], net.history[-1]["n_steps"],
             )

@@ -15,6 +15,7 @@ from skcontrast import (
     losses,
     probes,
     robustness,
+    utils,
 )
 
 # Checks we enforce: every parameter documented, sections well formed, examples present.
@@ -24,7 +25,7 @@ ENFORCED = {"GL08", "PR01", "PR02", "PR03", "PR07", "SS01", "EX01", "GL02", "GL0
 def _public_objects():
     seen = {}
     for module in (skcontrast, losses, callbacks, augmentations, encoders, probes, robustness,
-                   datasets, benchmark):
+                   datasets, benchmark, utils):
         names = getattr(module, "__all__", None) or [n for n in vars(module) if n[0] != "_"]
         for name in names:
             obj = getattr(module, name)

@@ -16,17 +16,11 @@ import math
 
 import torch
 
+from .._torch_utils import check_generator
+
 __all__ = ["bernoulli_mask", "binomial_timestamp_mask"]
 
 _INT32_MIN = -(2**31)
-
-
-def _check_generator(generator) -> None:
-    if not isinstance(generator, torch.Generator):
-        raise TypeError(
-            f"generator must be a torch.Generator, got {type(generator).__name__}; create "
-            "one with skcontrast._torch_utils.make_generator(seed)."
-        )
 
 
 def bernoulli_mask(
@@ -61,7 +55,7 @@ def bernoulli_mask(
     >>> m.dtype, abs(m.float().mean().item() - 0.9) < 0.01
     (torch.bool, True)
     """
-    _check_generator(generator)
+    check_generator(generator)
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"p must be in [0, 1], got {p!r}.")
     shape = tuple(int(s) for s in shape)

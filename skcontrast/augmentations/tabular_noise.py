@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import torch
 
+from .._torch_utils import check_generator
+
 __all__ = ["gaussian_noise"]
 
 
@@ -47,11 +49,7 @@ def gaussian_noise(
         raise TypeError(f"x must be a torch.Tensor, got {type(x).__name__}.")
     if not x.is_floating_point():
         raise TypeError(f"x must be a floating-point tensor, got dtype {x.dtype}.")
-    if not isinstance(generator, torch.Generator):
-        raise TypeError(
-            f"generator must be a torch.Generator, got {type(generator).__name__}; create "
-            "one with skcontrast._torch_utils.make_generator(seed)."
-        )
+    check_generator(generator)
     if isinstance(sigma, torch.Tensor):
         if x.ndim == 0 or sigma.shape not in ((), (x.shape[-1],)):
             raise ValueError(

@@ -19,6 +19,8 @@ import numbers
 import torch
 from torch import nn
 
+from .._torch_utils import check_generator
+
 __all__ = [
     "TimeSeriesAugmenter",
     "jitter",
@@ -39,13 +41,6 @@ def _check_series(x: torch.Tensor) -> None:
     if not x.is_floating_point():
         raise TypeError(f"x must be a floating-point tensor (NaN = missing), got {x.dtype}.")
 
-
-def _check_generator(generator) -> None:
-    if not isinstance(generator, torch.Generator):
-        raise TypeError(
-            f"generator must be a torch.Generator, got {type(generator).__name__}; create "
-            "one with skcontrast._torch_utils.make_generator(seed)."
-        )
 
 
 def _check_real(value, name, *, low, high=math.inf, low_open=False, high_open=False):
@@ -99,7 +94,7 @@ def jitter(x: torch.Tensor, sigma: float, generator: torch.Generator) -> torch.T
     torch.Size([2, 5, 1])
     """
     _check_series(x)
-    _check_generator(generator)
+    check_generator(generator)
     sigma = _check_real(sigma, "sigma", low=0.0)
     return x + sigma * _randn(x.shape, generator, x)
 
@@ -134,7 +129,7 @@ def scaling(x: torch.Tensor, sigma: float, generator: torch.Generator) -> torch.
     True
     """
     _check_series(x)
-    _check_generator(generator)
+    check_generator(generator)
     sigma = _check_real(sigma, "sigma", low=0.0)
     factors = 1.0 + sigma * _randn((x.shape[0], 1, x.shape[2]), generator, x)
     return x * factors
@@ -180,7 +175,7 @@ def random_crop(x: torch.Tensor, min_fraction: float, generator: torch.Generator
     True
     """
     _check_series(x)
-    _check_generator(generator)
+    check_generator(generator)
     min_fraction = _check_real(min_fraction, "min_fraction", low=0.0, high=1.0, low_open=True)
     batch, n_timesteps, n_channels = x.shape
     if n_timesteps < 2 or batch == 0:
@@ -243,7 +238,7 @@ def timestamp_mask(x: torch.Tensor, p: float, generator: torch.Generator) -> tor
     True
     """
     _check_series(x)
-    _check_generator(generator)
+    check_generator(generator)
     p = _check_real(p, "p", low=0.0, high=1.0, high_open=True)
     batch, n_timesteps, _ = x.shape
     if p == 0.0 or batch == 0 or n_timesteps == 0:
@@ -332,7 +327,7 @@ class TimeSeriesAugmenter(nn.Module):
             New tensor, same shape, dtype and device as ``x``.
         """
         _check_series(x)
-        _check_generator(generator)
+        check_generator(generator)
         out = x
         if self.crop_min_fraction < 1.0:
             out = random_crop(out, self.crop_min_fraction, generator)

@@ -51,10 +51,9 @@ from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from .. import embedders as _embedders
 from ..embedders import UntrainedEmbedder
-from ..probes import PROBES
-from ..probes._evaluate import _named_probe, _raw_features
-from ..robustness._curves import _PERTURBATIONS
-from ..robustness._missing import _check_rate
+from ..probes import PROBES, make_probe
+from ..robustness import PERTURBATIONS
+from ..utils import check_rate, flatten_series
 
 __all__ = ["BenchmarkConfig", "available_configs", "load_config"]
 
@@ -102,7 +101,7 @@ class EmbedderSpec:
         """A fresh unfitted transformer for this row (``None`` for raw features)."""
         steps = []
         if self.flatten:
-            steps.append(("flatten", FunctionTransformer(_raw_features)))
+            steps.append(("flatten", FunctionTransformer(flatten_series)))
         if self.impute is not None:
             steps.append(("impute", SimpleImputer(strategy=self.impute)))
         if self.scale:
@@ -227,7 +226,7 @@ def build_probe(probe, random_state):
     """(row name, unfitted classifier) for a probe entry of a config."""
     if isinstance(probe, str):
         probe = {"probe": probe}
-    model = _named_probe(probe["probe"], random_state, probe.get("params"))
+    model = make_probe(probe["probe"], random_state, **probe.get("params", {}))
     if probe.get("scale"):
         model = Pipeline([("scaler", StandardScaler()), ("probe", model)])
     return probe.get("name", probe["probe"]), model
@@ -316,10 +315,10 @@ def parse_config(raw: dict) -> BenchmarkConfig:
         raise ConfigError("config: 'datasets' is empty.")
     pert = _require(raw, "perturbation", "config", dict)
     kind = _require(pert, "kind", "perturbation", str)
-    if kind not in _PERTURBATIONS:
-        raise ConfigError(f"perturbation: kind must be one of {_PERTURBATIONS}; got {kind!r}.")
+    if kind not in PERTURBATIONS:
+        raise ConfigError(f"perturbation: kind must be one of {PERTURBATIONS}; got {kind!r}.")
     try:
-        rates = tuple(_check_rate(r) for r in _require(pert, "rates", "perturbation", list))
+        rates = tuple(check_rate(r) for r in _require(pert, "rates", "perturbation", list))
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"perturbation: bad rates ({exc}).") from exc
     seeds = _require(raw, "seeds", "config", list)

@@ -2,11 +2,11 @@
 
 For every (dataset, seed) the data are split (the archive's split for UCR, a
 stratified split seeded by ``seed`` otherwise); for every rate the split is
-perturbed by :func:`skcontrast.robustness._curves.perturb_split`, the very
-function behind :func:`~skcontrast.robustness.robustness_curve`, so a benchmark and
-a curve perturb identically. Each embedder is then fitted once, with every
-``*random_state`` parameter set to ``seed``, and every probe is scored on its
-embeddings (:func:`~skcontrast.probes.evaluate_probes`).
+perturbed by :func:`~skcontrast.robustness.perturb_split`, the very function behind
+:func:`~skcontrast.robustness.robustness_curve`, so a benchmark and a curve perturb
+identically. Each embedder is then fitted once, with every ``*random_state``
+parameter set to ``seed`` (:func:`~skcontrast.utils.set_random_state`), and every
+probe is scored on its embeddings (:func:`~skcontrast.probes.score_probes`).
 
 One shortcut, exact by construction: under label noise an embedder that never sees
 labels is fitted on the same inputs with the same seed at every rate, so it is
@@ -25,17 +25,18 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils.parallel import Parallel, delayed
 
 from ..datasets import load_darwin, load_tabular, load_ucr, make_ts_classification
-from ..probes import evaluate_probes
-from ..probes._evaluate import _COLUMNS as _PROBE_COLUMNS
-from ..probes._evaluate import _raw_features
-from ..robustness._curves import _set_seed, perturb_split
+from ..probes import score_probes
+from ..robustness import perturb_split
+from ..utils import flatten_series, set_random_state
 from ._config import BenchmarkConfig, build_probe
 
 __all__ = ["run_benchmark"]
 
 # The run's coordinates, then evaluate_probes' columns (one row per probe).
 RESULT_COLUMNS = [
-    "dataset", "perturbation", "rate", "seed", "embedder", *_PROBE_COLUMNS, "embedding_reused",
+    "dataset", "perturbation", "rate", "seed", "embedder", "probe", "accuracy", "auroc",
+    "auprc", "fit_seconds", "transform_seconds", "probe_fit_seconds", "n_features",
+    "embedding_reused",
 ]
 
 
@@ -97,8 +98,8 @@ def _fit_embed(spec, data, seed, supervised):
     X_train, y_train, X_test, _ = data
     model = spec.build()
     if model is None:
-        return (_raw_features(X_train), _raw_features(X_test)), 0.0, 0.0
-    model = _set_seed(model, seed)
+        return (flatten_series(X_train), flatten_series(X_test)), 0.0, 0.0
+    model = set_random_state(model, seed)
     start = time.perf_counter()
     model.fit(X_train, y_train) if supervised else model.fit(X_train)
     fit_seconds = time.perf_counter() - start
@@ -194,7 +195,7 @@ def _run_seed(config, specs, dataset, loaded, classes, seed, update) -> list[pd.
                 if reuse:
                     reusable[spec.name] = (Z, fit_s, transform_s)
             probes = dict(build_probe(p, seed) for p in (spec.probes or config.probes))
-            scores = evaluate_probes(None, Z[0], data[1], Z[1], data[3], probes, embed=False)
+            scores = score_probes(Z[0], data[1], Z[1], data[3], probes)
             scores["fit_seconds"] = fit_s
             scores["transform_seconds"] = transform_s
             rows.append(scores.assign(

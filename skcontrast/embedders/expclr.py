@@ -9,16 +9,19 @@ import pandas as pd
 import torch
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_consistent_length, column_or_1d
-from torch import nn
 
-from .._compat import Interval
+from .._compat import Interval, StrOptions
+from .._input import TabularOrSeriesInputMixin
+from .._sampling import stratified_split
 from .._torch_utils import build_module
-from .._training import ContrastiveTask
+from .._training import TrainingTask, mean_over_chunks
+from ..base import BaseContrastiveEmbedder, EarlyStoppingMixin
+from ..encoders.pooling import PooledSeriesEncoder
 from ..expert_features import time_series_expert_features
 from ..losses.expclr import combine_label_similarity, expclr_loss, expert_similarity
-from .supcon import _stratified_split, _TabularOrSeriesEmbedder
 
 __all__ = ["ExpCLREmbedder"]
+
 
 # An expert feature whose training spread is below this (relative to max(1, |mean|)) is
 # round-off, not information: e.g. the mean (~1e-9) and standard deviation (1 +- 1e-9)
@@ -34,7 +37,7 @@ def _missing_labels(y: np.ndarray) -> np.ndarray:
     return np.zeros(y.shape[0], dtype=bool)
 
 
-class ExpCLREmbedder(_TabularOrSeriesEmbedder):
+class ExpCLREmbedder(TabularOrSeriesInputMixin, EarlyStoppingMixin, BaseContrastiveEmbedder):
     """Embedder trained with ExpCLR: expert features guide the representation.
 
     ExpCLR (Nonnenmacher et al., ICML 2022) uses no augmentation. Every training
@@ -203,15 +206,16 @@ class ExpCLREmbedder(_TabularOrSeriesEmbedder):
     """
 
     _parameter_constraints: dict = {
-        **_TabularOrSeriesEmbedder._parameter_constraints,
+        **BaseContrastiveEmbedder._parameter_constraints,
+        **TabularOrSeriesInputMixin._parameter_constraints,
+        **EarlyStoppingMixin._parameter_constraints,
+        "early_stopping": ["boolean", StrOptions({"auto"})],
         "expert_features": [callable, None],
         "delta": [Interval(Real, 0, None, closed="neither")],
         "temperature": [Interval(Real, 0, None, closed="neither")],
         "quadratic": ["boolean"],
         "squared_similarity": ["boolean"],
     }
-
-    _auto_epochs = {"tabular": 1000, "time_series": 20}
 
     def __init__(
         self,
@@ -264,20 +268,20 @@ class ExpCLREmbedder(_TabularOrSeriesEmbedder):
         self.random_state = random_state
         self.verbose = verbose
 
+    _auto_epochs = {"tabular": 1000, "time_series": 20}
+
     # ------------------------------------------------------------------ hooks
     def _check_params(self, X, y):
-        name = type(self).__name__
         if self.expert_features is None and not self._is_series:
             raise ValueError(
-                f"{name} with expert_features=None computes time-series features, but X "
-                "was read as tabular (2-D). Pass expert_features=callable(X) -> array of "
-                "shape (n_samples, n_expert), or input_type='time_series' for 2-D "
-                "univariate series."
+                f"{type(self).__name__} with expert_features=None computes time-series "
+                "features, but X was read as tabular (2-D). Pass expert_features=callable(X) "
+                "-> array of shape (n_samples, n_expert), or input_type='time_series' for "
+                "2-D univariate series."
             )
         self._check_validation_size(X.shape[0])
-        self._labels(X, y)  # raises on bad labels before any expert feature is computed
 
-    def _labels(self, X, y):
+    def _validate_y(self, X, y):
         """Validate ``y``; return integer codes (-1 = unknown) or None, set ``classes_``."""
         name = type(self).__name__
         if y is None:
@@ -339,8 +343,7 @@ class ExpCLREmbedder(_TabularOrSeriesEmbedder):
             )
         return F
 
-    def _make_task(self, X, y, generator, device):
-        codes = self._labels(X, y)
+    def _make_task(self, X, codes, generator, device):
         F = self._expert_matrix(X)
         self.n_expert_features_ = F.shape[1]
         self.expert_mean_ = F.mean(axis=0)
@@ -349,16 +352,14 @@ class ExpCLREmbedder(_TabularOrSeriesEmbedder):
             scale > _EXPERT_CONSTANT_TOL * np.maximum(1.0, np.abs(self.expert_mean_)), scale, 1.0
         )
         expert = (F - self.expert_mean_) / self.expert_scale_
-        self._fit_preprocessing(X)
         data = torch.from_numpy(self._preprocess(X)).to(device)
         expert = torch.from_numpy(expert).to(device)
         labels = None if codes is None else torch.from_numpy(codes).to(device)
 
         n_valid = self._n_validation(X.shape[0])
-        train_idx, valid_idx = _stratified_split(X.shape[0], n_valid, generator)
-        encoder = build_module(lambda: self._build_encoder(self.n_features_in_), generator,
-                               device)
-        modules = nn.ModuleDict({"encoder": encoder})
+        train_idx, valid_idx = stratified_split(X.shape[0], n_valid, generator)
+        encoder = build_module(self._build_encoder, generator, device)
+        embed = PooledSeriesEncoder(encoder) if self._is_series else encoder
 
         def loss_of(rows, gen=None):
             similarity = expert_similarity(expert[rows], squared=self.squared_similarity)
@@ -366,7 +367,7 @@ class ExpCLREmbedder(_TabularOrSeriesEmbedder):
                 similarity = combine_label_similarity(similarity, labels[rows],
                                                       labels[rows] >= 0)
             return expclr_loss(
-                self._embed(encoder, data[rows], gen), similarity, delta=self.delta,
+                embed(data[rows], gen), similarity, delta=self.delta,
                 temperature=self.temperature, quadratic=self.quadratic,
             )
 
@@ -375,16 +376,13 @@ class ExpCLREmbedder(_TabularOrSeriesEmbedder):
         def batch_loss(idx, gen):
             return loss_of(train_rows[idx.to(device)], gen)
 
-        validation_loss = None
+        validate = None
         if n_valid:
             valid_rows = valid_idx.to(device)
 
-            def validation_loss():
-                losses, sizes = [], []
-                for lo in range(0, n_valid, self.batch_size):
-                    rows = valid_rows[lo : lo + self.batch_size]
-                    losses.append(float(loss_of(rows)))
-                    sizes.append(rows.numel())
-                return float(np.average(losses, weights=sizes))
+            def validate():
+                loss = mean_over_chunks(lambda lo, hi: loss_of(valid_rows[lo:hi]), n_valid,
+                                        self.batch_size)
+                return {"valid_loss": loss}
 
-        return ContrastiveTask(modules, train_rows.numel(), batch_loss, validation_loss)
+        return TrainingTask(encoder, train_rows.numel(), batch_loss, validate)

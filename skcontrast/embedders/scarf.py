@@ -2,44 +2,26 @@
 
 from __future__ import annotations
 
-import math
 import warnings
-from numbers import Integral, Real
+from numbers import Real
 
-import numpy as np
-import pandas as pd
 import torch
 from torch import nn
 
 from .._compat import Interval
-from .._preprocessing import standardization_stats, standardize_float32
+from .._input import TabularInputMixin
+from .._sampling import random_split
 from .._torch_utils import build_module
-from .._training import ContrastiveTask
+from .._training import TrainingTask, mean_over_chunks
 from ..augmentations.corruption import MarginalCorruption, n_corrupted_features
-from ..base import BaseContrastiveEmbedder
-from ..encoders.mlp import MLP, ProjectionHead
+from ..base import BaseContrastiveEmbedder, EarlyStoppingMixin
+from ..encoders.mlp import ProjectionHead
 from ..losses.info_nce import info_nce_loss
 
 __all__ = ["SCARFEmbedder"]
 
 
-def _check_numeric_frame(X) -> None:
-    """Name the non-numeric columns of a DataFrame, with the fix, before sklearn's generic error."""
-    if isinstance(X, pd.DataFrame):
-        bad = [
-            str(c) for c, dt in X.dtypes.items()
-            if not (pd.api.types.is_numeric_dtype(dt) or pd.api.types.is_bool_dtype(dt))
-        ]
-        if bad:
-            shown = ", ".join(repr(c) for c in bad[:5]) + (" ..." if len(bad) > 5 else "")
-            raise ValueError(
-                f"SCARFEmbedder needs numeric features, but column(s) {shown} are not numeric. "
-                "Encode them first, e.g. with sklearn.preprocessing.OneHotEncoder or "
-                "OrdinalEncoder inside a ColumnTransformer in the Pipeline."
-            )
-
-
-class SCARFEmbedder(BaseContrastiveEmbedder):
+class SCARFEmbedder(TabularInputMixin, EarlyStoppingMixin, BaseContrastiveEmbedder):
     """Tabular embedder pre-trained with SCARF (Bahri et al., ICLR 2022).
 
     SCARF learns an encoder ``f`` by contrasting each clean training row (the anchor)
@@ -139,16 +121,11 @@ class SCARFEmbedder(BaseContrastiveEmbedder):
 
     _parameter_constraints: dict = {
         **BaseContrastiveEmbedder._parameter_constraints,
-        "n_components": [Interval(Integral, 1, None, closed="left")],
+        **TabularInputMixin._parameter_constraints,
+        **EarlyStoppingMixin._parameter_constraints,
         "corruption_rate": [Interval(Real, 0, 1, closed="neither")],
         "temperature": [Interval(Real, 0, None, closed="neither")],
-        "hidden_size": [Interval(Integral, 1, None, closed="left")],
-        "n_layers": [Interval(Integral, 1, None, closed="left")],
         "early_stopping": ["boolean"],
-        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
-        "tol": [Interval(Real, 0, None, closed="left")],
-        "standardize": ["boolean"],
     }
 
     def __init__(
@@ -193,63 +170,35 @@ class SCARFEmbedder(BaseContrastiveEmbedder):
         self.verbose = verbose
 
     # ------------------------------------------------------------------ hooks
-    def _validate_X(self, X, *, reset):
-        _check_numeric_frame(X)
-        return super()._validate_X(X, reset=reset)
-
-    def _n_validation(self, n_samples: int) -> int:
-        return math.ceil(self.validation_fraction * n_samples) if self.early_stopping else 0
-
     def _check_params(self, X, y):
-        n_samples, n_features = X.shape
-        n_valid = self._n_validation(n_samples)
-        if self.early_stopping and (n_valid < 2 or n_samples - n_valid < 2):
-            raise ValueError(
-                f"early_stopping=True holds out ceil(validation_fraction * n_samples) = {n_valid} "
-                f"of {n_samples} rows, but at least 2 validation and 2 training rows are "
-                "needed. Pass more rows, raise validation_fraction, or set early_stopping=False."
-            )
-        if n_corrupted_features(n_features, self.corruption_rate) == 0:
+        self._check_validation_size(X.shape[0])
+        if n_corrupted_features(X.shape[1], self.corruption_rate) == 0:
             warnings.warn(
                 f"corruption_rate={self.corruption_rate} corrupts floor({self.corruption_rate} * "
-                f"{n_features}) = 0 features per row: the two views are identical and the "
+                f"{X.shape[1]}) = 0 features per row: the two views are identical and the "
                 "encoder learns little. Raise corruption_rate or add features.",
                 UserWarning,
-                stacklevel=3,
+                stacklevel=6,  # the caller of fit
             )
 
-    def _fit_preprocessing(self, X: np.ndarray) -> None:
-        self.mean_, self.scale_ = standardization_stats(X, self.standardize)
-
-    def _preprocess(self, X):
-        return standardize_float32(X, self.mean_, self.scale_)
-
-    def _build_encoder(self, n_features: int) -> nn.Module:
-        return MLP(n_features, self.n_components, n_layers=self.n_layers,
-                   hidden_size=self.hidden_size)
-
     def _make_task(self, X, y, generator, device):
-        self._fit_preprocessing(X)
         self.n_corrupted_features_ = n_corrupted_features(X.shape[1], self.corruption_rate)
         data = torch.from_numpy(self._preprocess(X)).to(device)
-        order = torch.randperm(X.shape[0], generator=generator).to(device)
         n_valid = self._n_validation(X.shape[0])
-        train_rows, valid_rows = data[order[n_valid:]], data[order[:n_valid]]
-
-        modules = nn.ModuleDict({
-            "encoder": build_module(lambda: self._build_encoder(X.shape[1]), generator, device),
-            "head": build_module(
-                lambda: ProjectionHead(self.n_components, self.hidden_size,
-                                       hidden_size=self.hidden_size),
-                generator, device,
-            ),
-        })
+        train_idx, valid_idx = random_split(X.shape[0], n_valid, generator)
+        train_rows, valid_rows = data[train_idx.to(device)], data[valid_idx.to(device)]
+        encoder = build_module(self._build_encoder, generator, device)
+        head = build_module(
+            lambda: ProjectionHead(self.n_components, self.hidden_size,
+                                   hidden_size=self.hidden_size),
+            generator, device,
+        )
         # The marginals are those of the training rows, never of a batch.
         corrupt = MarginalCorruption(train_rows, self.corruption_rate)
 
         def contrast(clean: torch.Tensor, corrupted: torch.Tensor) -> torch.Tensor:
             # One forward pass for both views: half the kernel launches.
-            z = modules["head"](modules["encoder"](torch.cat([clean, corrupted])))
+            z = head(encoder(torch.cat([clean, corrupted])))
             anchors, positives = z.split(clean.shape[0])
             return info_nce_loss(anchors, positives, temperature=self.temperature)
 
@@ -257,21 +206,19 @@ class SCARFEmbedder(BaseContrastiveEmbedder):
             clean = train_rows[idx.to(device)]
             return contrast(clean, corrupt(clean, generator=gen))
 
-        validation_loss = None
+        validate = None
         if n_valid:
             # Corrupted once from the CPU generator so the validation set is fixed.
             valid_corrupted = MarginalCorruption(train_rows.cpu(), self.corruption_rate)(
                 valid_rows.cpu(), generator=generator
             ).to(device)
 
-            def validation_loss():
-                losses, sizes = [], []
-                for lo in range(0, n_valid, self.batch_size):
-                    hi = min(lo + self.batch_size, n_valid)
-                    if hi - lo < 2:
-                        continue
-                    losses.append(float(contrast(valid_rows[lo:hi], valid_corrupted[lo:hi])))
-                    sizes.append(hi - lo)
-                return float(np.average(losses, weights=sizes))
+            def validate():
+                loss = mean_over_chunks(
+                    lambda lo, hi: contrast(valid_rows[lo:hi], valid_corrupted[lo:hi]),
+                    n_valid, self.batch_size, min_rows=2,
+                )
+                return {"valid_loss": loss}
 
-        return ContrastiveTask(modules, train_rows.shape[0], batch_loss, validation_loss)
+        return TrainingTask(nn.ModuleDict({"encoder": encoder, "head": head}),
+                            train_rows.shape[0], batch_loss, validate, result=encoder)

@@ -1,274 +1,34 @@
-"""SupCon: supervised contrastive learning of tabular rows and time series.
-
-Also home of :class:`_TabularOrSeriesEmbedder`, the input handling shared with
-:class:`~skcontrast.ExpCLREmbedder`: both embedders take either tabular rows (an MLP
-encoder) or time series (the dilated-convolution encoder, max-pooled over time).
-"""
+"""SupCon: supervised contrastive learning of tabular rows and time series."""
 
 from __future__ import annotations
 
-import math
 import warnings
 from numbers import Integral, Real
 
 import numpy as np
-import pandas as pd
 import torch
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_consistent_length, column_or_1d
 from torch import nn
 
 from .._compat import Interval, StrOptions
-from .._preprocessing import standardization_stats, standardize_float32
+from .._input import TabularOrSeriesInputMixin
+from .._sampling import balanced_draw, stratified_split
 from .._torch_utils import build_module
-from .._training import ContrastiveTask
+from .._training import TrainingTask, mean_over_chunks
 from ..augmentations.corruption import MarginalCorruption, n_corrupted_features
 from ..augmentations.tabular_noise import gaussian_noise
 from ..augmentations.timeseries import TimeSeriesAugmenter
-from ..base import BaseContrastiveEmbedder
-from ..encoders.dilated_conv import DilatedConvEncoder
-from ..encoders.mlp import MLP, ProjectionHead
+from ..base import BaseContrastiveEmbedder, EarlyStoppingMixin
+from ..encoders.mlp import ProjectionHead
+from ..encoders.pooling import PooledSeriesEncoder
 from ..losses.supcon import supcon_loss
-from ._timeseries_base import BaseTimeSeriesEmbedder, validate_series
-from .ts2vec import _masked_max
 
 __all__ = ["SupConEmbedder"]
 
-#: Widths of the hidden layers when ``hidden_size=None``: SCARF's MLP, TS2Vec's encoder.
-_DEFAULT_HIDDEN = {"tabular": 256, "time_series": 64}
 
 
-def _input_ndim(X) -> int:
-    """Number of dimensions of ``X`` without converting it (a DataFrame is 2-D)."""
-    if hasattr(X, "ndim"):
-        return int(X.ndim)
-    try:
-        return np.asarray(X).ndim
-    except (TypeError, ValueError):  # e.g. ragged nested lists: validation will say why
-        return 2
-
-
-def _check_numeric_frame(X, name: str) -> None:
-    """Name the non-numeric columns of a DataFrame, with the fix, before sklearn's generic error."""
-    if isinstance(X, pd.DataFrame):
-        bad = [
-            str(c) for c, dt in X.dtypes.items()
-            if not (pd.api.types.is_numeric_dtype(dt) or pd.api.types.is_bool_dtype(dt))
-        ]
-        if bad:
-            shown = ", ".join(repr(c) for c in bad[:5]) + (" ..." if len(bad) > 5 else "")
-            raise ValueError(
-                f"{name} needs numeric features, but column(s) {shown} are not numeric. "
-                "Encode them first, e.g. with sklearn.preprocessing.OneHotEncoder or "
-                "OrdinalEncoder inside a ColumnTransformer in the Pipeline."
-            )
-
-
-def _stratified_split(
-    n_samples: int, n_valid: int, generator: torch.Generator, codes: np.ndarray | None = None
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Random (stratified when ``codes`` is given) train/validation split of row indices.
-
-    Rows are shuffled, grouped by class (random order within each class) and
-    ``n_valid`` evenly spaced positions with a random offset are taken: systematic
-    sampling, so every class gets ``floor`` or ``ceil`` of its share of the validation
-    rows. All draws come from ``generator`` (a CPU generator).
-    """
-    order = torch.randperm(n_samples, generator=generator)
-    if codes is not None:
-        grouped = np.argsort(np.asarray(codes)[order.numpy()], kind="stable")
-        order = order[torch.from_numpy(grouped)]
-    if n_valid == 0:
-        return order, order[:0]
-    offset = float(torch.rand((), generator=generator, dtype=torch.float64))
-    positions = torch.floor(
-        (torch.arange(n_valid, dtype=torch.float64) + offset) * (n_samples / n_valid)
-    ).long().clamp(max=n_samples - 1)
-    in_valid = torch.zeros(n_samples, dtype=torch.bool)
-    in_valid[positions] = True
-    return order[~in_valid], order[in_valid]
-
-
-def _balanced_draw(
-    n_rows: int, members: list[torch.Tensor], generator: torch.Generator
-) -> torch.Tensor:
-    """Draw ``n_rows`` row indices with the classes as equally represented as possible.
-
-    The classes are visited round-robin in a random order, so each class fills
-    ``n_rows // n_classes`` or one more positions; within a class the rows are drawn
-    uniformly with replacement (a rare class is oversampled). ``members[k]`` holds the
-    CPU row indices of class ``k``. Draws are made on the generator's device.
-    """
-    device = generator.device
-    n_classes = len(members)
-    class_order = torch.randperm(n_classes, generator=generator, device=device).cpu()
-    classes = class_order.repeat(math.ceil(n_rows / n_classes))[:n_rows]
-    sizes = torch.tensor([m.numel() for m in members])[classes]
-    uniform = torch.rand(n_rows, generator=generator, device=device, dtype=torch.float64).cpu()
-    within = torch.floor(uniform * sizes).long().clamp(max=sizes - 1)
-    flat = torch.cat(members)
-    starts = torch.cumsum(torch.tensor([0] + [m.numel() for m in members]), 0)[:-1]
-    return flat[starts[classes] + within]
-
-
-class _TabularOrSeriesEmbedder(BaseContrastiveEmbedder):
-    """Input handling for embedders that accept tabular rows or time series.
-
-    ``input_type`` picks the layout: ``"tabular"`` (2-D, finite, numeric; an MLP
-    encoder), ``"time_series"`` (``(n_samples, n_channels, n_timesteps)``, 2-D read as
-    univariate, NaN = missing; the dilated-convolution encoder max-pooled over the
-    observed timestamps) or ``"auto"`` (3-D input is time series, anything else
-    tabular). The resolved kind is stored in ``input_type_``.
-
-    Subclasses set ``n_components``, ``hidden_size``, ``n_layers``, ``depth`` and
-    ``standardize`` and build their task with :meth:`_build_encoder` and
-    :meth:`_embed`.
-    """
-
-    _parameter_constraints: dict = {
-        **BaseContrastiveEmbedder._parameter_constraints,
-        "n_components": [Interval(Integral, 1, None, closed="left")],
-        "input_type": [StrOptions({"auto", "tabular", "time_series"})],
-        "hidden_size": [Interval(Integral, 1, None, closed="left"), None],
-        "n_layers": [Interval(Integral, 1, None, closed="left")],
-        "depth": [Interval(Integral, 0, None, closed="left")],
-        "early_stopping": ["boolean", StrOptions({"auto"})],
-        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
-        "tol": [Interval(Real, 0, None, closed="left")],
-        "standardize": ["boolean"],
-    }
-
-    _min_timesteps = 2
-
-    # ------------------------------------------------------------ input kind
-    def _resolve_input_type(self, X) -> str:
-        if self.input_type != "auto":
-            return self.input_type
-        return "time_series" if _input_ndim(X) == 3 else "tabular"
-
-    @property
-    def _is_series(self) -> bool:
-        return self.input_type_ == "time_series"
-
-    def _validate_X(self, X, *, reset):
-        name = type(self).__name__
-        kind = self._resolve_input_type(X) if reset else self.input_type_
-        if reset:
-            self.input_type_ = kind
-        if kind == "tabular":
-            if _input_ndim(X) == 3:
-                raise ValueError(
-                    f"{name} with input_type='tabular' needs 2-D input (n_samples, "
-                    f"n_features), got a 3-D array. For time series use "
-                    "input_type='time_series' or 'auto'."
-                )
-            _check_numeric_frame(X, name)
-            return super()._validate_X(X, reset=reset)
-        return self._validate_series(X, reset=reset)
-
-    def _validate_series(self, X, *, reset) -> np.ndarray:
-        # Every training series is a sample with a label: an all-NaN one is an error.
-        return validate_series(self, X, reset=reset, min_timesteps=self._min_timesteps,
-                               empty_series_at_fit="error")
-
-    # ---------------------------------------------------------- preprocessing
-    def _fit_preprocessing(self, X: np.ndarray) -> None:
-        """Standardisation statistics of tabular input (as SCARF); none for series."""
-        if self._is_series:
-            return
-        self.mean_, self.scale_ = standardization_stats(X, self.standardize)
-
-    def _preprocess(self, X):
-        if self._is_series:
-            # (N, C, T) -> (N, T, C): the encoder works per timestamp. NaN stays NaN.
-            return np.ascontiguousarray(X.transpose(0, 2, 1), dtype=np.float32)
-        return standardize_float32(X, self.mean_, self.scale_)
-
-    # ---------------------------------------------------------------- encoder
-    def _hidden_size(self) -> int:
-        return _DEFAULT_HIDDEN[self.input_type_] if self.hidden_size is None else self.hidden_size
-
-    def _build_encoder(self, n_features: int) -> nn.Module:
-        if self._is_series:
-            return DilatedConvEncoder(n_features, hidden_size=self._hidden_size(),
-                                      n_components=self.n_components, depth=self.depth)
-        return MLP(n_features, self.n_components, n_layers=self.n_layers,
-                   hidden_size=self._hidden_size())
-
-    def _embed(self, encoder: nn.Module, x: torch.Tensor, generator=None) -> torch.Tensor:
-        """Representation of a batch: the MLP output, or the max over observed timestamps.
-
-        No latent timestamp mask (TS2Vec's augmentation): views already carry their own
-        masking, and :meth:`transform` sees the same network as training.
-        """
-        if not self._is_series:
-            return encoder(x)
-        h = encoder(x, mask="all_true", generator=generator)
-        keep = DilatedConvEncoder.observed_mask(x)
-        # A view whose crop fell entirely on missing timestamps pools over all of them
-        # (zeros in, finite out) rather than returning the float minimum.
-        return _masked_max(h, keep | ~keep.any(dim=1, keepdim=True))
-
-    def _encode(self, batch):
-        return self._embed(self.encoder_, batch)
-
-    # ------------------------------------------------------- epochs, early stopping
-    #: Epochs run with ``max_epochs=None``, per input kind (subclasses tune them).
-    _auto_epochs = {"tabular": 1000, "time_series": 50}
-
-    def _max_steps(self, X):
-        # max_epochs=None: a per-kind number of epochs, expressed as the optimiser steps
-        # they take (the loop skips a trailing batch of a single row).
-        if self.max_epochs is not None:
-            return None
-        n_train = X.shape[0] - self._n_validation(X.shape[0])
-        batch_size = min(self.batch_size, n_train)
-        per_epoch = n_train // batch_size + (n_train % batch_size >= 2)
-        return self._auto_epochs[self.input_type_] * per_epoch
-
-    def _uses_early_stopping(self) -> bool:
-        if self.early_stopping == "auto":
-            return not self._is_series
-        return bool(self.early_stopping)
-
-    def _n_validation(self, n_samples: int) -> int:
-        if not self._uses_early_stopping():
-            return 0
-        return math.ceil(self.validation_fraction * n_samples)
-
-    def _n_iter_no_change(self):
-        return self.n_iter_no_change if self._uses_early_stopping() else None
-
-    def _check_validation_size(self, n_samples: int) -> None:
-        n_valid = self._n_validation(n_samples)
-        if self._uses_early_stopping() and (n_valid < 2 or n_samples - n_valid < 2):
-            raise ValueError(
-                f"early stopping holds out ceil(validation_fraction * n_samples) = {n_valid} "
-                f"of {n_samples} samples, but at least 2 validation and 2 training samples "
-                "are needed. Pass more samples, raise validation_fraction, or set "
-                "early_stopping=False."
-            )
-
-    # -------------------------------------------------------------- contract
-    def _expected_failed_checks(self):
-        if self.input_type != "time_series":
-            return {}
-        # The same checks as the time-series embedders (BaseTimeSeriesEmbedder): they
-        # feed a different number of columns at transform, or a non-array, and expect an
-        # error; for series that is a different length, which is valid input.
-        return BaseTimeSeriesEmbedder._expected_failed_checks(self)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        # NaN (missing timestamps) is only accepted in time series; "auto" reads the
-        # 2-D arrays of the common checks as tabular.
-        tags.input_tags.allow_nan = self.input_type == "time_series"
-        tags.input_tags.three_d_array = self.input_type != "tabular"
-        return tags
-
-
-class SupConEmbedder(_TabularOrSeriesEmbedder):
+class SupConEmbedder(TabularOrSeriesInputMixin, EarlyStoppingMixin, BaseContrastiveEmbedder):
     """Embedder trained with supervised contrastive learning (Khosla et al., NeurIPS 2020).
 
     Every training sample gives two random views. In a batch, each view is pulled
@@ -433,7 +193,10 @@ class SupConEmbedder(_TabularOrSeriesEmbedder):
     """
 
     _parameter_constraints: dict = {
-        **_TabularOrSeriesEmbedder._parameter_constraints,
+        **BaseContrastiveEmbedder._parameter_constraints,
+        **TabularOrSeriesInputMixin._parameter_constraints,
+        **EarlyStoppingMixin._parameter_constraints,
+        "early_stopping": ["boolean", StrOptions({"auto"})],
         "temperature": [Interval(Real, 0, None, closed="neither")],
         "projection_size": [Interval(Integral, 1, None, closed="left")],
         "corruption_rate": [Interval(Real, 0, 1, closed="left")],
@@ -505,7 +268,7 @@ class SupConEmbedder(_TabularOrSeriesEmbedder):
         self.verbose = verbose
 
     # ------------------------------------------------------------------ hooks
-    def _check_params(self, X, y):
+    def _validate_y(self, X, y):
         name = type(self).__name__
         if y is None:
             raise ValueError(
@@ -529,6 +292,9 @@ class SupConEmbedder(_TabularOrSeriesEmbedder):
                 "embedder (SCARFEmbedder, TS2VecEmbedder)."
             )
         self.classes_ = classes
+        return np.searchsorted(classes, y)
+
+    def _check_params(self, X, y):
         self._check_validation_size(X.shape[0])
         if (not self._is_series and self.noise_std == 0
                 and n_corrupted_features(X.shape[1], self.corruption_rate) == 0):
@@ -538,7 +304,7 @@ class SupConEmbedder(_TabularOrSeriesEmbedder):
                 "a row are identical, so only the labels shape the embedding. Raise "
                 "corruption_rate or noise_std.",
                 UserWarning,
-                stacklevel=3,
+                stacklevel=6,  # the caller of fit
             )
 
     def _make_augmenter(self, reference: torch.Tensor):
@@ -566,31 +332,26 @@ class SupConEmbedder(_TabularOrSeriesEmbedder):
 
         return view
 
-    def _make_task(self, X, y, generator, device):
-        codes = np.searchsorted(self.classes_, column_or_1d(y))
-        self._fit_preprocessing(X)
+    def _make_task(self, X, codes, generator, device):
         data = torch.from_numpy(self._preprocess(X)).to(device)
         labels = torch.from_numpy(codes.astype(np.int64))
         n_valid = self._n_validation(X.shape[0])
-        train_idx, valid_idx = _stratified_split(X.shape[0], n_valid, generator, codes)
+        train_idx, valid_idx = stratified_split(X.shape[0], n_valid, generator, codes)
         train_x, train_y = data[train_idx.to(device)], labels[train_idx].to(device)
 
-        hidden = self._hidden_size()
-        modules = nn.ModuleDict({
-            "encoder": build_module(lambda: self._build_encoder(self.n_features_in_),
-                                    generator, device),
-            "head": build_module(
-                lambda: ProjectionHead(self.n_components, self.projection_size,
-                                       hidden_size=hidden),
-                generator, device,
-            ),
-        })
+        encoder = build_module(self._build_encoder, generator, device)
+        head = build_module(
+            lambda: ProjectionHead(self.n_components, self.projection_size,
+                                   hidden_size=self._hidden_size()),
+            generator, device,
+        )
+        embed = PooledSeriesEncoder(encoder) if self._is_series else encoder
         view = self._make_augmenter(train_x)
 
         def contrast(v1, v2, y_batch, gen=None):
             # One forward pass for both views: half the kernel launches.
-            h = self._embed(modules["encoder"], torch.cat([v1, v2]), gen)
-            return supcon_loss(modules["head"](h), torch.cat([y_batch, y_batch]),
+            h = embed(torch.cat([v1, v2]), gen)
+            return supcon_loss(head(h), torch.cat([y_batch, y_batch]),
                                temperature=self.temperature)
 
         members = None
@@ -604,12 +365,12 @@ class SupConEmbedder(_TabularOrSeriesEmbedder):
             if members is not None:
                 # The loop's shuffled indices only fix the batch size; rows are redrawn
                 # class-balanced from the same generator.
-                idx = _balanced_draw(idx.numel(), members, gen)
+                idx = balanced_draw(idx.numel(), members, gen)
             idx = idx.to(device)
             x = train_x[idx]
             return contrast(view(x, gen), view(x, gen), train_y[idx], gen)
 
-        validation_loss = None
+        validate = None
         if n_valid:
             valid_x = data[valid_idx.to(device)].cpu()
             valid_y = labels[valid_idx].to(device)
@@ -618,15 +379,15 @@ class SupConEmbedder(_TabularOrSeriesEmbedder):
             v1 = valid_view(valid_x, generator).to(device)
             v2 = valid_view(valid_x, generator).to(device)
 
-            def validation_loss():
-                losses, sizes = [], []
-                for lo in range(0, n_valid, self.batch_size):
-                    hi = min(lo + self.batch_size, n_valid)
-                    losses.append(float(contrast(v1[lo:hi], v2[lo:hi], valid_y[lo:hi])))
-                    sizes.append(hi - lo)
-                return float(np.average(losses, weights=sizes))
+            def validate():
+                loss = mean_over_chunks(
+                    lambda lo, hi: contrast(v1[lo:hi], v2[lo:hi], valid_y[lo:hi]),
+                    n_valid, self.batch_size,
+                )
+                return {"valid_loss": loss}
 
-        return ContrastiveTask(modules, train_x.shape[0], batch_loss, validation_loss)
+        return TrainingTask(nn.ModuleDict({"encoder": encoder, "head": head}),
+                            train_x.shape[0], batch_loss, validate, result=encoder)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

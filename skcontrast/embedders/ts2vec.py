@@ -2,37 +2,25 @@
 
 from __future__ import annotations
 
-import math
 from numbers import Integral, Real
 
-import numpy as np
 import torch
-from torch import nn
 from torch.optim.swa_utils import AveragedModel, get_swa_multi_avg_fn
 
 from .._compat import Interval, StrOptions
+from .._input import SeriesInputMixin
 from .._timeseries import centre_observed_span, drop_all_missing, split_long_series
 from .._torch_utils import build_module
-from .._training import ContrastiveTask
+from .._training import TrainingTask
 from ..augmentations.crops import overlapping_crops
-from ..encoders.dilated_conv import DilatedConvEncoder
+from ..base import BaseContrastiveEmbedder
+from ..encoders.pooling import PooledSeriesEncoder
 from ..losses.hierarchical import hierarchical_contrastive_loss
-from ._timeseries_base import BaseTimeSeriesEmbedder
 
 __all__ = ["TS2VecEmbedder"]
 
-#: Segments per level of the "multiscale" temporal pyramid: 1 + 2 + 4 pooled vectors.
-_PYRAMID = (1, 2, 4)
 
-
-def _masked_max(h: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:
-    """Max over time of ``h`` (B, T, D) restricted to timestamps where ``keep`` (B, T)."""
-    fill = torch.finfo(h.dtype).min
-    return torch.where(keep[..., None], h, torch.full((), fill, dtype=h.dtype,
-                                                      device=h.device)).amax(dim=1)
-
-
-class TS2VecEmbedder(BaseTimeSeriesEmbedder):
+class TS2VecEmbedder(SeriesInputMixin, BaseContrastiveEmbedder):
     """Time-series embedder trained with TS2Vec (Yue et al., AAAI 2022).
 
     A dilated-convolution encoder maps every timestamp to a vector. It is trained on two
@@ -130,10 +118,8 @@ class TS2VecEmbedder(BaseTimeSeriesEmbedder):
     """
 
     _parameter_constraints: dict = {
-        **BaseTimeSeriesEmbedder._parameter_constraints,
-        "n_components": [Interval(Integral, 1, None, closed="left")],
-        "hidden_size": [Interval(Integral, 1, None, closed="left")],
-        "depth": [Interval(Integral, 0, None, closed="left")],
+        **BaseContrastiveEmbedder._parameter_constraints,
+        **SeriesInputMixin._parameter_constraints,
         "n_iters": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "max_train_length": [Interval(Integral, 2, None, closed="left"), None],
         "temporal_unit": [Interval(Integral, 0, None, closed="left")],
@@ -144,6 +130,8 @@ class TS2VecEmbedder(BaseTimeSeriesEmbedder):
 
     _optimizer = "adamw"
     _drop_last = True
+    # The reference drops all-NaN series from training (they cannot be embedded).
+    _empty_series_at_fit = "drop"
 
     def __init__(
         self,
@@ -189,28 +177,22 @@ class TS2VecEmbedder(BaseTimeSeriesEmbedder):
         # The shortest crop has 2 ** (temporal_unit + 1) timestamps.
         return 2 ** (self.temporal_unit + 1)
 
-    def _max_steps(self, X):
+    def _n_iters(self, X) -> int | None:
+        """The step budget: ``n_iters``, or the reference's rule for ``"auto"``."""
         if self.n_iters != "auto":
-            self.n_iters_ = int(self.n_iters)
-        elif self.max_epochs is None:
-            self.n_iters_ = 200 if X.size <= 100_000 else 600
-        else:
-            self.n_iters_ = None
-        return self.n_iters_
+            return int(self.n_iters)
+        if self.max_epochs is None:
+            return 200 if X.size <= 100_000 else 600
+        return None
 
-    def _embedding_width(self):
-        factor = sum(_PYRAMID) if self.encoding_window == "multiscale" else 1
-        return self.n_components * factor
+    def _training_budget(self, X):
+        return self.max_epochs, self._n_iters(X)
 
-    def _build_encoder(self, n_channels: int) -> nn.Module:
-        return DilatedConvEncoder(n_channels, hidden_size=self.hidden_size,
-                                  n_components=self.n_components, depth=self.depth)
+    def _network(self):
+        return PooledSeriesEncoder(self.encoder_, pooling=self.pooling,
+                                   window=self.encoding_window)
 
-    def _preprocess(self, X):
-        # (N, C, T) -> (N, T, C): the encoder works per timestamp.
-        return np.ascontiguousarray(X.transpose(0, 2, 1), dtype=np.float32)
-
-    def _training_series(self, X) -> np.ndarray:
+    def _training_series(self, X):
         x = self._preprocess(X)
         if self.max_train_length is not None:
             x = split_long_series(x, self.max_train_length)
@@ -223,10 +205,11 @@ class TS2VecEmbedder(BaseTimeSeriesEmbedder):
         return x
 
     def _make_task(self, X, y, generator, device):
+        self.n_iters_ = self._n_iters(X)
         train_series = torch.from_numpy(self._training_series(X)).to(device)
-        encoder = build_module(lambda: self._build_encoder(X.shape[1]), generator, device)
+        encoder = build_module(self._build_encoder, generator, device)
         # As in the reference, the average starts from the initial weights and then takes
-        # every optimiser step with equal weight.
+        # every optimiser step with equal weight; inference uses it.
         averaged = AveragedModel(encoder, multi_avg_fn=get_swa_multi_avg_fn())
         averaged.update_parameters(encoder)
         max_len = self.max_train_length
@@ -249,34 +232,7 @@ class TS2VecEmbedder(BaseTimeSeriesEmbedder):
                 z1, z2, alpha=self.alpha, temporal_unit=self.temporal_unit
             )
 
-        modules = nn.ModuleDict({"encoder": encoder})
-        return ContrastiveTask(
-            modules, train_series.shape[0], batch_loss,
-            after_step=lambda: averaged.update_parameters(encoder),
-            extras={"averaged": averaged},
+        return TrainingTask(
+            encoder, train_series.shape[0], batch_loss,
+            after_step=lambda: averaged.update_parameters(encoder), result=averaged.module,
         )
-
-    def _finalize(self, task):
-        # Inference uses the SWA average of the weights after every step (the reference).
-        self.encoder_ = task.extras["averaged"].module.eval()
-
-    def _encode(self, batch):
-        h = self.encoder_(batch, mask="all_true")
-        if self.pooling == "observed":
-            keep = DilatedConvEncoder.observed_mask(batch)
-        else:
-            keep = torch.ones(batch.shape[:2], dtype=torch.bool, device=batch.device)
-        if self.encoding_window == "full_series":
-            return _masked_max(h, keep)
-        n_timesteps = batch.shape[1]
-        pooled = []
-        for n_segments in _PYRAMID:
-            bounds = np.linspace(0, n_timesteps, n_segments + 1)
-            for k in range(n_segments):
-                lo = int(math.floor(bounds[k]))
-                hi = max(int(math.ceil(bounds[k + 1])), lo + 1)
-                seg_keep = keep[:, lo:hi]
-                # A segment with no observed timestamp falls back to all its timestamps.
-                seg_keep = seg_keep | ~seg_keep.any(dim=1, keepdim=True)
-                pooled.append(_masked_max(h[:, lo:hi], seg_keep))
-        return torch.cat(pooled, dim=1)

@@ -21,7 +21,8 @@ __all__ = ["UntrainedEmbedder"]
 class UntrainedEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     """The encoder of ``embedder`` at its seeded initial weights, never trained.
 
-    ``fit`` runs everything ``embedder.fit`` runs except the optimisation: input
+    ``fit`` runs everything ``embedder.fit`` runs except the optimisation (the
+    embedder's :meth:`~skcontrast.base.BaseContrastiveEmbedder.initialize`): input
     validation, fitted preprocessing, and the construction of the encoder with the
     weights that ``embedder.random_state`` gives it. ``transform`` then embeds with
     that untrained encoder. Use it as the "random encoder" control next to the
@@ -80,9 +81,7 @@ class UntrainedEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
                 "UntrainedEmbedder wraps a skcontrast embedder (SCARFEmbedder, "
                 f"TS2VecEmbedder, ...); got {type(self.embedder).__name__}."
             )
-        embedder = clone(self.embedder)
-        embedder._validate_params()
-        embedder._fit(X, y, train_encoder=False)
+        embedder = clone(self.embedder).initialize(X, y)
         self.embedder_ = embedder
         self.n_features_in_ = embedder.n_features_in_
         if hasattr(embedder, "feature_names_in_"):

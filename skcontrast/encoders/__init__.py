@@ -1,6 +1,15 @@
-"""Encoders (networks that map a sample to its embedding) and projection heads."""
+"""Encoders (networks that map a sample to its embedding), pooling and projection heads."""
 
 from .dilated_conv import DilatedConvEncoder, same_pad_conv1d
 from .mlp import MLP, ProjectionHead
+from .pooling import PooledSeriesEncoder, masked_max, max_pool_over_time
 
-__all__ = ["MLP", "DilatedConvEncoder", "ProjectionHead", "same_pad_conv1d"]
+__all__ = [
+    "MLP",
+    "DilatedConvEncoder",
+    "PooledSeriesEncoder",
+    "ProjectionHead",
+    "masked_max",
+    "max_pool_over_time",
+    "same_pad_conv1d",
+]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import torch
 from torch import nn
 
 __all__ = ["MLP", "ProjectionHead"]
@@ -54,6 +55,12 @@ class MLP(nn.Sequential):
             if i < n_layers - 1 or activate_output:
                 layers.append(nn.ReLU())
         super().__init__(*layers)
+        self.out_features = int(out_features)
+
+    def forward(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+        """Apply the layers; ``generator`` is accepted (and unused: an MLP draws nothing)
+        so that every representation network of skcontrast is called alike."""
+        return super().forward(x)
 
 
 class ProjectionHead(MLP):

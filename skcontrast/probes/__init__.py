@@ -5,7 +5,13 @@ a standardised 1-nearest-neighbour, a standardised one-vs-rest logistic
 regression), a random-forest baseline, and helpers that fit an embedder once and score them all.
 """
 
-from ._evaluate import cross_validate_probes, evaluate_probes, probe_scores
+from ._evaluate import (
+    cross_validate_probes,
+    evaluate_probes,
+    make_probe,
+    probe_scores,
+    score_probes,
+)
 from ._simple import (
     PROBES,
     make_knn_probe,
@@ -23,7 +29,9 @@ __all__ = [
     "evaluate_probes",
     "make_knn_probe",
     "make_logistic_probe",
+    "make_probe",
     "make_random_forest_probe",
     "make_svm_probe",
     "probe_scores",
+    "score_probes",
 ]

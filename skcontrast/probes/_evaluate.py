@@ -20,20 +20,19 @@ from sklearn.metrics import accuracy_score, average_precision_score, roc_auc_sco
 from sklearn.model_selection import StratifiedKFold, check_cv
 from sklearn.utils import check_random_state
 
+from ..utils import flatten_series
 from ._simple import PROBES
 
-__all__ = ["cross_validate_probes", "evaluate_probes", "probe_scores"]
-
-_COLUMNS = [
-    "probe",
-    "accuracy",
-    "auroc",
-    "auprc",
-    "fit_seconds",
-    "transform_seconds",
-    "probe_fit_seconds",
-    "n_features",
+__all__ = [
+    "cross_validate_probes",
+    "evaluate_probes",
+    "make_probe",
+    "probe_scores",
+    "score_probes",
 ]
+
+_SCORE_COLUMNS = ["probe", "accuracy", "auroc", "auprc", "probe_fit_seconds", "n_features"]
+_COLUMNS = [*_SCORE_COLUMNS[:4], "fit_seconds", "transform_seconds", *_SCORE_COLUMNS[4:]]
 
 
 def _continuous_scores(probe, X) -> np.ndarray:
@@ -128,11 +127,40 @@ def probe_scores(probe, X, y) -> dict[str, float]:
     }
 
 
-def _named_probe(name: str, random_state, params=None):
-    """``PROBES[name](**params)``, seeded with ``random_state`` where the factory takes one."""
+def make_probe(name: str, random_state=None, **params):
+    """Build the probe registered as ``name`` in :data:`~skcontrast.probes.PROBES`.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`~skcontrast.probes.PROBES` (``"svm"``, ``"knn"``,
+        ``"logistic"``, ``"random_forest"``).
+    random_state : int, RandomState instance or None, default=None
+        Passed to the factory when it takes one (unless ``params`` sets it).
+    **params
+        Other parameters of the factory.
+
+    Returns
+    -------
+    probe : classifier
+        An unfitted scikit-learn classifier.
+
+    Examples
+    --------
+    >>> from skcontrast.probes import make_probe
+    >>> make_probe("svm", random_state=0)
+    SVMProbe(random_state=0)
+    """
+    if name not in PROBES:
+        raise ValueError(
+            f"Unknown probe {name!r}; use one of {sorted(PROBES)} or pass an unfitted "
+            "scikit-learn classifier."
+        )
     factory = PROBES[name]
-    params = dict(params or {})
-    if "random_state" in inspect.signature(factory).parameters:
+    signature = inspect.signature(factory).parameters
+    if "random_state" in signature or any(
+        p.kind is inspect.Parameter.VAR_KEYWORD for p in signature.values()
+    ):
         params.setdefault("random_state", random_state)
     return factory(**params)
 
@@ -145,12 +173,7 @@ def _resolve_probes(probes, random_state) -> list[tuple[str, object]]:
     resolved = []
     for name, probe in items:
         if isinstance(probe, str):
-            if probe not in PROBES:
-                raise ValueError(
-                    f"Unknown probe {probe!r}; use one of {sorted(PROBES)} or pass an "
-                    "unfitted scikit-learn classifier."
-                )
-            resolved.append((name or probe, _named_probe(probe, random_state)))
+            resolved.append((name or probe, make_probe(probe, random_state)))
         elif is_classifier(probe):
             resolved.append((name or type(probe).__name__, clone(probe)))
         else:
@@ -170,10 +193,57 @@ def _is_passthrough(embedder) -> bool:
     return embedder is None or (isinstance(embedder, str) and embedder == "passthrough")
 
 
-def _raw_features(X) -> np.ndarray:
-    # Raw time series (n, channels, timesteps) become one flat vector per series.
-    X = np.asarray(X)
-    return X.reshape(X.shape[0], -1) if X.ndim > 2 else X
+def score_probes(
+    Z_train, y_train, Z_test, y_test, probes=("svm", "knn", "logistic"), *, random_state=None
+) -> pd.DataFrame:
+    """Fit probes on given training features and score them on the test features.
+
+    The features are used as they are (embeddings computed elsewhere, or raw
+    features); :func:`evaluate_probes` fits an embedder first.
+
+    Parameters
+    ----------
+    Z_train : array-like of shape (n_train, n_features)
+        Training features.
+    y_train : array-like of shape (n_train,)
+        Training labels.
+    Z_test : array-like of shape (n_test, n_features)
+        Test features.
+    y_test : array-like of shape (n_test,)
+        Test labels.
+    probes : sequence or dict, default=("svm", "knn", "logistic")
+        Probe names from :data:`~skcontrast.probes.PROBES`, unfitted classifiers,
+        or a dict mapping a row name to either.
+    random_state : int, RandomState instance or None, default=None
+        Passed to the probes built from names.
+
+    Returns
+    -------
+    results : pandas.DataFrame
+        One row per probe, columns ``probe``, ``accuracy``, ``auroc``, ``auprc``
+        (see :func:`probe_scores`), ``probe_fit_seconds`` and ``n_features``.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from skcontrast.probes import score_probes
+    >>> X, y = load_iris(return_X_y=True)
+    >>> score_probes(X[::2], y[::2], X[1::2], y[1::2], ("knn",))["accuracy"].round(2).tolist()
+    [0.96]
+    """
+    resolved = _resolve_probes(probes, random_state)
+    rows = []
+    for name, probe in resolved:
+        start = time.perf_counter()
+        probe.fit(Z_train, y_train)
+        probe_fit_seconds = time.perf_counter() - start
+        rows.append({
+            "probe": name,
+            **probe_scores(probe, Z_test, y_test),
+            "probe_fit_seconds": probe_fit_seconds,
+            "n_features": int(np.shape(Z_train)[1]),
+        })
+    return pd.DataFrame(rows, columns=_SCORE_COLUMNS)
 
 
 def evaluate_probes(
@@ -184,7 +254,6 @@ def evaluate_probes(
     y_test,
     probes=("svm", "knn", "logistic"),
     *,
-    embed=True,
     supervised=False,
     random_state=None,
 ) -> pd.DataFrame:
@@ -211,10 +280,6 @@ def evaluate_probes(
     probes : sequence or dict, default=("svm", "knn", "logistic")
         Probe names from :data:`~skcontrast.probes.PROBES`, unfitted classifiers,
         or a dict mapping a row name to either.
-    embed : bool, default=True
-        ``False`` means ``X_train`` and ``X_test`` already are embeddings
-        (computed elsewhere); ``embedder`` must then be ``None`` or
-        ``"passthrough"`` so that nothing is silently skipped.
     supervised : bool, default=False
         Pass ``y_train`` to the embedder's ``fit`` (SupCon-style embedders).
     random_state : int, RandomState instance or None, default=None
@@ -242,16 +307,10 @@ def evaluate_probes(
     >>> bool((res["accuracy"] > 0.8).all())
     True
     """
-    resolved = _resolve_probes(probes, random_state)
+    _resolve_probes(probes, random_state)  # bad probes fail before the embedder trains
     fit_seconds = transform_seconds = 0.0
     if _is_passthrough(embedder):
-        Z_train, Z_test = _raw_features(X_train), _raw_features(X_test)
-    elif not embed:
-        raise ValueError(
-            "embed=False means X_train and X_test already are embeddings, but an "
-            f"embedder ({type(embedder).__name__}) was given; pass embedder=None, "
-            "or embed=True to fit it."
-        )
+        Z_train, Z_test = flatten_series(X_train), flatten_series(X_test)
     else:
         fitted = clone(embedder)
         start = time.perf_counter()
@@ -263,23 +322,10 @@ def evaluate_probes(
         start = time.perf_counter()
         Z_train, Z_test = fitted.transform(X_train), fitted.transform(X_test)
         transform_seconds = time.perf_counter() - start
-
-    rows = []
-    for name, probe in resolved:
-        start = time.perf_counter()
-        probe.fit(Z_train, y_train)
-        probe_fit_seconds = time.perf_counter() - start
-        rows.append(
-            {
-                "probe": name,
-                **probe_scores(probe, Z_test, y_test),
-                "fit_seconds": fit_seconds,
-                "transform_seconds": transform_seconds,
-                "probe_fit_seconds": probe_fit_seconds,
-                "n_features": int(np.shape(Z_train)[1]),
-            }
-        )
-    return pd.DataFrame(rows, columns=_COLUMNS)
+    scores = score_probes(Z_train, y_train, Z_test, y_test, probes, random_state=random_state)
+    scores["fit_seconds"] = fit_seconds
+    scores["transform_seconds"] = transform_seconds
+    return scores[_COLUMNS]
 
 
 def _take(X, indices):

@@ -6,18 +6,28 @@ Perturbations (each returns a new object and never modifies its input):
 * :func:`inject_mcar`: tabular missing completely at random;
 * :func:`inject_label_noise`: SCARF's uniform label noise, or symmetric flips.
 
-:func:`robustness_curve` runs estimators over rates and seeds;
+:func:`perturb_split` applies one of them to a train/test split (the single place
+where the protocols touch data); :func:`robustness_curve` runs estimators over rates
+and seeds;
 :func:`summarize_curve` and :func:`plot_robustness_curve` report the result.
 """
 
-from ._curves import plot_robustness_curve, robustness_curve, summarize_curve
+from ._curves import (
+    PERTURBATIONS,
+    perturb_split,
+    plot_robustness_curve,
+    robustness_curve,
+    summarize_curve,
+)
 from ._label_noise import inject_label_noise
 from ._missing import inject_mcar, inject_missing_timestamps
 
 __all__ = [
+    "PERTURBATIONS",
     "inject_label_noise",
     "inject_mcar",
     "inject_missing_timestamps",
+    "perturb_split",
     "plot_robustness_curve",
     "robustness_curve",
     "summarize_curve",

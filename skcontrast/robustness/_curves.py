@@ -13,12 +13,20 @@ from sklearn.base import clone
 from sklearn.metrics import check_scoring
 from sklearn.utils.parallel import Parallel, delayed
 
+from ..utils import check_rate, set_random_state
 from ._label_noise import inject_label_noise
-from ._missing import _check_rate, inject_mcar, inject_missing_timestamps
+from ._missing import inject_mcar, inject_missing_timestamps
 
-__all__ = ["plot_robustness_curve", "robustness_curve", "summarize_curve"]
+__all__ = [
+    "PERTURBATIONS",
+    "perturb_split",
+    "plot_robustness_curve",
+    "robustness_curve",
+    "summarize_curve",
+]
 
-_PERTURBATIONS = ("label_noise", "missing_timestamps", "mcar")
+#: The perturbations of :func:`perturb_split` and :func:`robustness_curve`.
+PERTURBATIONS = ("label_noise", "missing_timestamps", "mcar")
 _DEFAULT_APPLY_TO = {
     "label_noise": ("train",),
     # TS2Vec removes timestamps from both splits, independently.
@@ -28,13 +36,6 @@ _DEFAULT_APPLY_TO = {
 _COLUMNS = ["estimator", "perturbation", "rate", "seed", "score", "fit_seconds"]
 
 
-def _set_seed(estimator, seed: int):
-    """Set every parameter whose name ends in ``random_state`` (nested ones too)."""
-    params = estimator.get_params(deep=True)
-    seeded = {key: seed for key in params if key.endswith("random_state")}
-    return estimator.set_params(**seeded) if seeded else estimator
-
-
 def _split_seeds(seed: int, rate: float, perturbation: str) -> tuple[int, int]:
     """Independent seeds for the train and test perturbations of one (seed, rate).
 
@@ -42,7 +43,7 @@ def _split_seeds(seed: int, rate: float, perturbation: str) -> tuple[int, int]:
     estimator, so every estimator sees exactly the same perturbed data.
     """
     sequence = np.random.SeedSequence(
-        [int(seed), int(round(rate * 1e9)), _PERTURBATIONS.index(perturbation)]
+        [int(seed), int(round(rate * 1e9)), PERTURBATIONS.index(perturbation)]
     )
     train_seed, test_seed = sequence.generate_state(2)
     return int(train_seed), int(test_seed)
@@ -79,6 +80,17 @@ def perturb_split(data, perturbation, rate, seed, *, apply_to=None, noise_mode="
     data : tuple
         The perturbed ``(X_train, y_train, X_test, y_test)``; ``y_test`` is never
         perturbed.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skcontrast.robustness import perturb_split
+    >>> y = np.array([0, 1] * 10)
+    >>> X = np.zeros((20, 3))
+    >>> _, y_noisy, _, y_test = perturb_split((X, y, X, y), "label_noise", 0.5, seed=0,
+    ...                                       noise_mode="symmetric")
+    >>> int((y_noisy != y).sum()), bool((y_test == y).all())
+    (10, True)
     """
     X_train, y_train, X_test, y_test = data
     apply_to = _check_apply_to(apply_to, perturbation)
@@ -104,7 +116,7 @@ def _run_one(
     X_train, y_train, X_test, y_test = perturb_split(
         data, perturbation, rate, seed, apply_to=apply_to, noise_mode=noise_mode, classes=classes
     )
-    model = _set_seed(clone(estimator), int(seed))
+    model = set_random_state(clone(estimator), int(seed))
     start = time.perf_counter()
     model.fit(X_train, y_train)
     fit_seconds = time.perf_counter() - start
@@ -222,10 +234,10 @@ def robustness_curve(
             "estimators must be a non-empty dict mapping a name to an estimator, e.g. "
             "{'svm': SVMProbe()}."
         )
-    if perturbation not in _PERTURBATIONS:
-        raise ValueError(f"perturbation must be one of {_PERTURBATIONS}; got {perturbation!r}.")
+    if perturbation not in PERTURBATIONS:
+        raise ValueError(f"perturbation must be one of {PERTURBATIONS}; got {perturbation!r}.")
     apply_to = _check_apply_to(apply_to, perturbation)
-    rates = [_check_rate(rate) for rate in rates]
+    rates = [check_rate(rate) for rate in rates]
     seeds = list(seeds)
     bad_seeds = [s for s in seeds if isinstance(s, bool) or not isinstance(s, Integral)]
     if bad_seeds or not seeds or not rates:

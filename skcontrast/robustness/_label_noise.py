@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 from sklearn.utils import check_random_state
 
-from ._missing import _check_rate, _n_selected
+from ..utils import check_rate
+from ._missing import _n_selected
 
 __all__ = ["inject_label_noise"]
 
@@ -62,7 +63,7 @@ def inject_label_noise(y, rate, *, mode="uniform", classes=None, random_state=No
     >>> int(mask.sum()), bool(((y_noisy != y) <= mask).all())  # uniform: some keep theirs
     (9, True)
     """
-    rate = _check_rate(rate)
+    rate = check_rate(rate)
     if mode not in _MODES:
         raise ValueError(f"mode must be one of {_MODES}; got {mode!r}.")
     index = getattr(y, "index", None) if hasattr(y, "iloc") else None

@@ -9,22 +9,13 @@ not blurred by binomial noise.
 from __future__ import annotations
 
 import math
-from numbers import Real
 
 import numpy as np
 from sklearn.utils import check_random_state
 
+from ..utils import check_rate
+
 __all__ = ["inject_mcar", "inject_missing_timestamps"]
-
-
-def _check_rate(rate, name: str = "rate") -> float:
-    """Return ``rate`` as a float in [0, 1], or raise naming the problem."""
-    if isinstance(rate, bool) or not isinstance(rate, Real | np.floating | np.integer):
-        raise TypeError(f"{name} must be a real number in [0, 1]; got {rate!r}.")
-    rate = float(rate)
-    if not math.isfinite(rate) or not 0.0 <= rate <= 1.0:
-        raise ValueError(f"{name} must lie in [0, 1] (a fraction, e.g. 0.2 for 20%); got {rate!r}.")
-    return rate
 
 
 def _n_selected(rate: float, n_items: int) -> int:
@@ -108,7 +99,7 @@ def inject_missing_timestamps(X, rate, *, random_state=None, return_mask=False):
     >>> bool(np.isnan(X).any())  # the input is untouched
     False
     """
-    rate = _check_rate(rate)
+    rate = check_rate(rate)
     out = _float_copy(X, "X")
     if out.ndim not in (2, 3):
         raise ValueError(
@@ -166,7 +157,7 @@ def inject_mcar(X, rate, *, random_state=None, return_mask=False):
     >>> int(out.isna().to_numpy().sum()), int(df.isna().to_numpy().sum())
     (4, 0)
     """
-    rate = _check_rate(rate)
+    rate = check_rate(rate)
     if hasattr(X, "iloc") and hasattr(X, "columns"):
         n_samples, n_features = X.shape
         mask = np.zeros(n_samples * n_features, dtype=bool)

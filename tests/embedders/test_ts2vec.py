@@ -9,6 +9,7 @@ from sklearn.pipeline import Pipeline
 
 from skcontrast import TS2VecEmbedder
 from skcontrast.datasets import make_ts_classification
+from skcontrast.encoders import PooledSeriesEncoder
 
 from ._helpers import TrainingSpy
 
@@ -57,11 +58,12 @@ def test_global_rng_untouched(series):
 
 def test_n_iters_auto_rule():
     emb = TS2VecEmbedder()
-    assert emb._max_steps(np.zeros((100, 1, 1000))) == 200  # N*T*C = 100_000
-    assert emb._max_steps(np.zeros((100, 1, 1001))) == 600
-    assert emb._max_steps(np.zeros((50, 2, 1001))) == 600  # element count, not N
-    assert TS2VecEmbedder(max_epochs=3)._max_steps(np.zeros((5, 1, 10))) is None
-    assert TS2VecEmbedder(n_iters=7)._max_steps(np.zeros((5, 1, 10))) == 7
+    assert emb._training_budget(np.zeros((100, 1, 1000))) == (None, 200)  # N*T*C = 100_000
+    assert emb._training_budget(np.zeros((100, 1, 1001))) == (None, 600)
+    assert emb._training_budget(np.zeros((50, 2, 1001))) == (None, 600)  # elements, not N
+    assert TS2VecEmbedder(max_epochs=3)._training_budget(np.zeros((5, 1, 10))) == (3, None)
+    assert TS2VecEmbedder(n_iters=7)._training_budget(np.zeros((5, 1, 10))) == (None, 7)
+    assert not hasattr(emb, "n_iters_")  # a query hook stores nothing
 
 
 def test_trains_the_requested_steps_and_loss_decreases(series):
@@ -123,13 +125,13 @@ def test_transform_is_batched(series, monkeypatch):
     emb = TS2VecEmbedder(**FAST, inference_batch_size=5).fit(X)
     full = emb.transform(X)
     sizes = []
-    original = TS2VecEmbedder._encode
+    original = PooledSeriesEncoder.forward
 
-    def spy(self, batch):
+    def spy(self, batch, generator=None):
         sizes.append(batch.shape[0])
-        return original(self, batch)
+        return original(self, batch, generator)
 
-    monkeypatch.setattr(TS2VecEmbedder, "_encode", spy)
+    monkeypatch.setattr(PooledSeriesEncoder, "forward", spy)
     np.testing.assert_allclose(emb.transform(X), full, rtol=1e-5, atol=1e-6)
     assert max(sizes) == 5 and sum(sizes) == 24
 

@@ -335,8 +335,6 @@ def test_evaluate_probes_argument_errors():
     X, y = _data(60, 2)
     with pytest.raises(ValueError, match="Unknown probe"):
         evaluate_probes(None, X, y, X, y, probes=("forest",))
-    with pytest.raises(ValueError, match="embed=False"):
-        evaluate_probes(PCA(2), X, y, X, y, probes=("knn",), embed=False)
     with pytest.raises(TypeError, match="classifier"):
         evaluate_probes(None, X, y, X, y, probes=(PCA(2),))
 

@@ -1,0 +1,348 @@
+"""Input handling of the embedders: tabular rows, time series, or either.
+
+Each mixin fills the input hooks of :class:`~skcontrast.base.BaseContrastiveEmbedder`
+for one kind of data, and declares (in its ``_parameter_constraints``) the parameters it
+reads:
+
+* :class:`TabularInputMixin`: 2-D numeric finite rows, z-scored with the training
+  statistics, encoded by a ReLU MLP;
+* :class:`SeriesInputMixin`: ``(n_samples, n_channels, n_timesteps)`` series (2-D input
+  is a collection of univariate series; NaN = missing), encoded per timestamp by
+  TS2Vec's dilated convolutions and max-pooled over time;
+* :class:`TabularOrSeriesInputMixin`: either, by the ``input_type`` parameter.
+
+Mix them in before the base class: ``class MyEmbedder(TabularInputMixin,
+BaseContrastiveEmbedder)``.
+"""
+
+from __future__ import annotations
+
+from numbers import Integral
+
+import numpy as np
+import pandas as pd
+from torch import nn
+
+from ._compat import Interval, StrOptions, _check_feature_names, validate_data
+from ._preprocessing import standardization_stats, standardize_float32
+from .encoders.dilated_conv import DilatedConvEncoder
+from .encoders.mlp import MLP
+from .encoders.pooling import PooledSeriesEncoder
+
+__all__ = [
+    "SeriesInputMixin",
+    "TabularInputMixin",
+    "TabularOrSeriesInputMixin",
+    "as_3d_series",
+    "check_numeric_frame",
+    "input_ndim",
+    "validate_series",
+]
+
+
+def input_ndim(X) -> int:
+    """Number of dimensions of ``X`` without converting it (a DataFrame is 2-D)."""
+    if hasattr(X, "ndim"):
+        return int(X.ndim)
+    try:
+        return np.asarray(X).ndim
+    except (TypeError, ValueError):  # e.g. ragged nested lists: validation will say why
+        return 2
+
+
+def check_numeric_frame(X, name: str) -> None:
+    """Name the non-numeric columns of a DataFrame, with the fix, before sklearn's generic error."""
+    if isinstance(X, pd.DataFrame):
+        bad = [
+            str(c) for c, dt in X.dtypes.items()
+            if not (pd.api.types.is_numeric_dtype(dt) or pd.api.types.is_bool_dtype(dt))
+        ]
+        if bad:
+            shown = ", ".join(repr(c) for c in bad[:5]) + (" ..." if len(bad) > 5 else "")
+            raise ValueError(
+                f"{name} needs numeric features, but column(s) {shown} are not numeric. "
+                "Encode them first, e.g. with sklearn.preprocessing.OneHotEncoder or "
+                "OrdinalEncoder inside a ColumnTransformer in the Pipeline."
+            )
+
+
+def as_3d_series(X, *, estimator_name: str = "The embedder") -> np.ndarray:
+    """Validate a collection of series and return it as float64 ``(N, C, T)``.
+
+    Raises ``TypeError`` for non-numeric input and ``ValueError`` for a wrong number of
+    dimensions, infinite values or an empty collection. NaN is allowed (missing).
+    The input is never modified (a new array is returned whenever a conversion is
+    needed; callers must not write into the result).
+    """
+    if hasattr(X, "to_numpy"):  # pandas DataFrame of univariate series, one per row
+        X = X.to_numpy()
+    if hasattr(X, "toarray") or type(X).__module__.startswith("scipy.sparse"):
+        raise TypeError(
+            "Sparse data was passed for X, but dense data is required: time series are "
+            "dense arrays. Use X.toarray() to convert to a dense numpy array."
+        )
+    if np.iscomplexobj(X):
+        raise ValueError("Complex data not supported: pass real-valued time series.")
+    try:
+        arr = np.asarray(X, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(
+            f"{estimator_name} needs numeric time series (float arrays with NaN for missing "
+            f"values); could not convert the input: {exc}"
+        ) from exc
+    if arr.ndim == 2:
+        arr = arr[:, np.newaxis, :]
+    elif arr.ndim != 3:
+        raise ValueError(
+            f"{estimator_name} expects an array of shape (n_samples, n_channels, n_timesteps), "
+            f"or (n_samples, n_timesteps) for univariate series; got {arr.ndim}-D input of "
+            f"shape {arr.shape}. Reshape your data, e.g. X.reshape(1, -1) for a single "
+            "univariate series."
+        )
+    n_samples, n_channels, n_timesteps = arr.shape
+    if n_timesteps == 0 and n_channels == 1 and n_samples > 0:
+        raise ValueError(
+            f"Found array with 0 feature(s) (shape=({n_samples}, 0)) while a minimum of 1 is "
+            "required: 2-D input holds one series per row, with one column per timestamp."
+        )
+    if n_samples == 0 or n_channels == 0 or n_timesteps == 0:
+        raise ValueError(
+            f"Found array with 0 sample(s), channel(s) or timestamp(s) (shape={arr.shape}); "
+            f"{estimator_name} needs at least one of each."
+        )
+    if np.isinf(arr).any():
+        raise ValueError(
+            "Input X contains infinity. Mark missing values with NaN (supported) and replace "
+            "infinite values first."
+        )
+    return arr
+
+
+def validate_series(estimator, X, *, reset, min_timesteps, empty_series_at_fit):
+    """Validate series for ``estimator`` and set or check ``n_features_in_`` (channels).
+
+    ``reset=True`` (fit) also needs at least 2 series of at least ``min_timesteps``
+    timestamps; ``empty_series_at_fit`` says what an all-NaN series means in fit:
+    ``"drop"`` (the method drops it; only an all-NaN input is an error) or ``"error"``.
+    At transform an all-NaN series is always an error: it has nothing to embed.
+    """
+    _check_feature_names(estimator, X, reset=reset)
+    name = type(estimator).__name__
+    arr = as_3d_series(X, estimator_name=name)
+    n_samples, n_channels, n_timesteps = arr.shape
+    if reset:
+        if n_samples < 2:
+            raise ValueError(
+                f"Found array with {n_samples} sample(s) (shape={arr.shape}) while a "
+                "minimum of 2 is required: contrastive training needs several series."
+            )
+        if n_timesteps < min_timesteps:
+            raise ValueError(
+                f"Series of length {n_timesteps} (2-D input with {n_timesteps} feature(s)) "
+                f"are too short: {name} needs at least {min_timesteps} timestamps."
+            )
+        estimator.n_features_in_ = n_channels
+    elif n_channels != estimator.n_features_in_:
+        raise ValueError(
+            f"X has {n_channels} channels, but {name} is expecting "
+            f"{estimator.n_features_in_} channels as input (the layout is (n_samples, "
+            "n_channels, n_timesteps))."
+        )
+    observed = ~np.isnan(arr).any(axis=1)  # (N, T): missing if any channel is NaN
+    if not observed.any():
+        raise ValueError("Input X contains only NaN: every timestamp is missing.")
+    if reset and empty_series_at_fit == "drop":
+        return arr
+    empty = np.flatnonzero(~observed.any(axis=1))
+    if empty.size:
+        raise ValueError(
+            f"Series {empty[:5].tolist()} have no observed timestamp (every timestamp "
+            f"has a NaN channel), so {name} cannot use them; drop them first."
+        )
+    return arr
+
+
+class TabularInputMixin:
+    """Tabular rows: validation, standardisation and an MLP encoder.
+
+    Reads the parameters ``n_components``, ``hidden_size``, ``n_layers`` and
+    ``standardize``; fits ``mean_`` and ``scale_``.
+    """
+
+    _parameter_constraints: dict = {
+        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "hidden_size": [Interval(Integral, 1, None, closed="left")],
+        "n_layers": [Interval(Integral, 1, None, closed="left")],
+        "standardize": ["boolean"],
+    }
+
+    def _validate_X(self, X, *, reset):
+        check_numeric_frame(X, type(self).__name__)
+        return validate_data(
+            self, X, reset=reset, dtype=[np.float64, np.float32],
+            ensure_min_samples=2 if reset else 1,
+        )
+
+    def _fit_preprocessing(self, X):
+        self.mean_, self.scale_ = standardization_stats(X, self.standardize)
+
+    def _preprocess(self, X):
+        return standardize_float32(X, self.mean_, self.scale_)
+
+    def _build_encoder(self) -> nn.Module:
+        return MLP(self.n_features_in_, self.n_components, n_layers=self.n_layers,
+                   hidden_size=self.hidden_size)
+
+
+class SeriesInputMixin:
+    """Time series: validation of the ``(N, C, T)`` layout and a pooled dilated-conv encoder.
+
+    ``n_features_in_`` is the number of channels: series may have any length at
+    :meth:`transform`, but the channels must match those seen in :meth:`fit`. Reads the
+    parameters ``n_components``, ``hidden_size`` and ``depth``.
+    """
+
+    _parameter_constraints: dict = {
+        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "hidden_size": [Interval(Integral, 1, None, closed="left")],
+        "depth": [Interval(Integral, 0, None, closed="left")],
+    }
+
+    #: Smallest series length the method can train on.
+    _min_timesteps = 2
+    #: What an all-NaN training series means: "drop" it (TS2Vec) or an "error".
+    _empty_series_at_fit = "error"
+
+    def _validate_X(self, X, *, reset):
+        return validate_series(self, X, reset=reset, min_timesteps=self._min_timesteps,
+                               empty_series_at_fit=self._empty_series_at_fit)
+
+    def _fit_preprocessing(self, X):
+        """Nothing to fit: series enter the encoder as they are (NaN = missing)."""
+
+    def _preprocess(self, X):
+        # (N, C, T) -> (N, T, C): the encoder works per timestamp. NaN stays NaN.
+        return np.ascontiguousarray(X.transpose(0, 2, 1), dtype=np.float32)
+
+    def _build_encoder(self) -> nn.Module:
+        return DilatedConvEncoder(self.n_features_in_, hidden_size=self.hidden_size,
+                                  n_components=self.n_components, depth=self.depth)
+
+    def _network(self) -> nn.Module:
+        # No latent timestamp mask (TS2Vec's augmentation); the max runs over the
+        # observed timestamps.
+        return PooledSeriesEncoder(self.encoder_, pooling="observed")
+
+    def _expected_failed_checks(self):
+        reason = (
+            "2-D input is a collection of univariate series: n_features_in_ counts channels, "
+            "and a different number of timestamps at transform is valid"
+        )
+        # These checks feed a different number of columns at transform and expect an
+        # error; for series that is a different length, which is valid input.
+        return {
+            "check_n_features_in": reason,
+            "check_n_features_in_after_fitting": reason,
+            "check_transformer_general": reason,
+            "check_transformer_data_not_an_array": reason,
+        }
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.input_tags.three_d_array = True
+        return tags
+
+
+#: Widths of the hidden layers when ``hidden_size=None``: SCARF's MLP, TS2Vec's encoder.
+_DEFAULT_HIDDEN = {"tabular": 256, "time_series": 64}
+
+
+class TabularOrSeriesInputMixin(TabularInputMixin, SeriesInputMixin):
+    """Tabular rows or time series, by the ``input_type`` parameter.
+
+    ``input_type="tabular"`` uses :class:`TabularInputMixin`, ``"time_series"``
+    :class:`SeriesInputMixin`, and ``"auto"`` reads 3-D input as time series and anything
+    else as tabular. The resolved kind is stored in ``input_type_``. ``hidden_size=None``
+    means 256 for tabular input (SCARF's MLP) and 64 for time series (TS2Vec's encoder).
+    Series never drop an all-NaN training sample (every sample may carry a label).
+
+    Training defaults per kind, for embedders that also use
+    :class:`~skcontrast.base.EarlyStoppingMixin`: ``max_epochs=None`` runs
+    ``_auto_epochs[input_type_]`` epochs, and ``early_stopping="auto"`` is on for tabular
+    input and off for series (labelled series are typically too few to hold some out,
+    and the loss of a handful of held-out series is too noisy to stop on).
+    """
+
+    #: Epochs run with ``max_epochs=None``, per input kind.
+    _auto_epochs = {"tabular": 1000, "time_series": 50}
+
+    _parameter_constraints: dict = {
+        **TabularInputMixin._parameter_constraints,
+        **SeriesInputMixin._parameter_constraints,
+        "input_type": [StrOptions({"auto", "tabular", "time_series"})],
+        "hidden_size": [Interval(Integral, 1, None, closed="left"), None],
+    }
+
+    @property
+    def _is_series(self) -> bool:
+        return self.input_type_ == "time_series"
+
+    def _hidden_size(self) -> int:
+        return _DEFAULT_HIDDEN[self.input_type_] if self.hidden_size is None else self.hidden_size
+
+    def _early_stopping_auto(self) -> bool:
+        return not self._is_series
+
+    def _training_budget(self, X):
+        if self.max_epochs is None:
+            return self._auto_epochs[self.input_type_], None
+        return self.max_epochs, None
+
+    def _validate_X(self, X, *, reset):
+        if reset:
+            kind = self.input_type
+            if kind == "auto":
+                kind = "time_series" if input_ndim(X) == 3 else "tabular"
+            self.input_type_ = kind
+        if self.input_type_ == "time_series":
+            return SeriesInputMixin._validate_X(self, X, reset=reset)
+        if input_ndim(X) == 3:
+            raise ValueError(
+                f"{type(self).__name__} with input_type='tabular' needs 2-D input (n_samples, "
+                "n_features), got a 3-D array. For time series use "
+                "input_type='time_series' or 'auto'."
+            )
+        return TabularInputMixin._validate_X(self, X, reset=reset)
+
+    def _fit_preprocessing(self, X):
+        if not self._is_series:
+            TabularInputMixin._fit_preprocessing(self, X)
+
+    def _preprocess(self, X):
+        kind = SeriesInputMixin if self._is_series else TabularInputMixin
+        return kind._preprocess(self, X)
+
+    def _build_encoder(self) -> nn.Module:
+        if self._is_series:
+            return DilatedConvEncoder(self.n_features_in_, hidden_size=self._hidden_size(),
+                                      n_components=self.n_components, depth=self.depth)
+        return MLP(self.n_features_in_, self.n_components, n_layers=self.n_layers,
+                   hidden_size=self._hidden_size())
+
+    def _network(self) -> nn.Module:
+        return SeriesInputMixin._network(self) if self._is_series else self.encoder_
+
+    def _expected_failed_checks(self):
+        if self.input_type != "time_series":
+            return {}
+        return SeriesInputMixin._expected_failed_checks(self)
+
+    def __sklearn_tags__(self):
+        # Skip SeriesInputMixin's tags: they depend on input_type here.
+        tags = super(SeriesInputMixin, self).__sklearn_tags__()
+        # NaN (missing timestamps) is only accepted in time series; "auto" reads the
+        # 2-D arrays of the common checks as tabular.
+        tags.input_tags.allow_nan = self.input_type == "time_series"
+        tags.input_tags.three_d_array = self.input_type != "tabular"
+        return tags

@@ -24,7 +24,13 @@ import pandas as pd
 from torch import nn
 
 from ._compat import Interval, StrOptions, _check_feature_names, validate_data
-from ._preprocessing import standardization_stats, standardize_float32
+from ._preprocessing import (
+    MISSING_CATEGORY,
+    encode_mixed,
+    encoded_groups,
+    standardization_stats,
+    standardize_float32,
+)
 from .encoders.dilated_conv import DilatedConvEncoder
 from .encoders.mlp import MLP
 from .encoders.pooling import PooledSeriesEncoder
@@ -162,11 +168,45 @@ def validate_series(estimator, X, *, reset, min_timesteps, empty_series_at_fit):
     return arr
 
 
+def _column_kind(column: pd.Series, name: str, estimator: str) -> bool:
+    """Whether a DataFrame column is categorical (``True``) or numeric (``False``)."""
+    dtype = column.dtype
+    if pd.api.types.is_datetime64_any_dtype(dtype) or pd.api.types.is_timedelta64_dtype(dtype):
+        raise TypeError(
+            f"{estimator} cannot use the date/time column {name!r} as it is: convert it to "
+            "numbers first (e.g. df[col].dt.hour, or the days since a reference date) or "
+            "drop it."
+        )
+    if pd.api.types.is_bool_dtype(dtype) or (
+        pd.api.types.is_numeric_dtype(dtype) and not isinstance(dtype, pd.CategoricalDtype)
+    ):
+        return False
+    if pd.api.types.is_complex_dtype(dtype):
+        raise TypeError(f"{estimator} does not support the complex column {name!r}.")
+    return True
+
+
+def _has_categorical_columns(X, estimator: str) -> bool:
+    return isinstance(X, pd.DataFrame) and any(
+        _column_kind(X[c], str(c), estimator) for c in X.columns
+    )
+
+
 class TabularInputMixin:
     """Tabular rows: validation, standardisation and an MLP encoder.
 
+    Numeric features are z-scored with the training statistics (``standardize``).
+    A DataFrame may also hold **categorical columns** (pandas ``category``, strings,
+    objects): each is one-hot encoded with the categories seen in ``fit`` (missing
+    values are a category of their own, a category unseen in ``fit`` encodes as all
+    zeros). :meth:`_feature_groups` tells which encoded columns belong to which input
+    column, so that augmentations act on whole input columns (SCARF's corruption
+    replaces a categorical cell by another category, never one indicator at a time).
+
     Reads the parameters ``n_components``, ``hidden_size``, ``n_layers`` and
-    ``standardize``; fits ``mean_`` and ``scale_``.
+    ``standardize``; fits ``mean_``, ``scale_`` (per input column; 0 and 1 for
+    categorical ones), ``categorical_features_`` (a boolean mask) and ``categories_``
+    (the sorted categories of each categorical column, ``None`` for numeric ones).
     """
 
     _parameter_constraints: dict = {
@@ -177,20 +217,111 @@ class TabularInputMixin:
     }
 
     def _validate_X(self, X, *, reset):
-        check_numeric_frame(X, type(self).__name__)
+        name = type(self).__name__
+        mixed = (_has_categorical_columns(X, name) if reset
+                 else bool(self.categorical_features_.any()))
+        if mixed:
+            return self._validate_mixed(X, reset=reset)
+        check_numeric_frame(X, name)
         return validate_data(
             self, X, reset=reset, dtype=[np.float64, np.float32],
             ensure_min_samples=2 if reset else 1,
         )
 
+    def _validate_mixed(self, X, *, reset) -> pd.DataFrame:
+        """A DataFrame with categorical columns: numbers as float64, categories as str."""
+        name = type(self).__name__
+        if not isinstance(X, pd.DataFrame):
+            raise TypeError(
+                f"{name} was fitted on a DataFrame with categorical columns; pass a "
+                f"DataFrame with the same columns, not a {type(X).__name__}."
+            )
+        _check_feature_names(self, X, reset=reset)
+        n_samples, n_columns = X.shape
+        if reset:
+            if n_samples < 2:
+                raise ValueError(
+                    f"Found array with {n_samples} sample(s) (shape={X.shape}) while a "
+                    "minimum of 2 is required."
+                )
+            self.n_features_in_ = n_columns
+        else:
+            if n_columns != self.n_features_in_:
+                raise ValueError(
+                    f"X has {n_columns} features, but {name} is expecting "
+                    f"{self.n_features_in_} features as input."
+                )
+            if n_samples < 1:
+                raise ValueError(
+                    f"Found array with 0 sample(s) (shape={X.shape}) while a minimum of 1 "
+                    "is required."
+                )
+        columns = {}
+        for j, column in enumerate(X.columns):
+            values = X[column]
+            categorical = _column_kind(values, str(column), name)
+            if not reset and categorical != self.categorical_features_[j]:
+                was = "categorical" if self.categorical_features_[j] else "numeric"
+                raise ValueError(
+                    f"Column {column!r} was {was} in fit; pass the same kind of column."
+                )
+            if categorical:
+                text = values.astype(object).where(values.notna(), MISSING_CATEGORY)
+                columns[j] = text.astype(str).to_numpy(dtype=object)
+                continue
+            numbers = values.to_numpy(dtype=np.float64)
+            if np.isnan(numbers).any():
+                raise ValueError(
+                    f"Input X contains NaN in the numeric column {column!r}. {name} does not "
+                    "accept missing numbers: impute them first, e.g. with "
+                    "sklearn.impute.SimpleImputer in a ColumnTransformer of the Pipeline "
+                    "(missing categories are fine: they are a category of their own)."
+                )
+            if np.isinf(numbers).any():
+                raise ValueError(f"Input X contains infinity in the column {column!r}.")
+            columns[j] = numbers
+        frame = pd.DataFrame(columns)
+        frame.columns = list(X.columns)
+        return frame
+
     def _fit_preprocessing(self, X):
-        self.mean_, self.scale_ = standardization_stats(X, self.standardize)
+        if not isinstance(X, pd.DataFrame):
+            self.mean_, self.scale_ = standardization_stats(X, self.standardize)
+            self.categorical_features_ = np.zeros(X.shape[1], dtype=bool)
+            self.categories_ = [None] * X.shape[1]
+            return
+        name = type(self).__name__
+        kinds = np.array([_column_kind(X[c], str(c), name) for c in X.columns])
+        numeric = X.loc[:, ~kinds].to_numpy(dtype=np.float64)
+        mean, scale = np.zeros(len(kinds)), np.ones(len(kinds))
+        if numeric.shape[1]:
+            mean[~kinds], scale[~kinds] = standardization_stats(numeric, self.standardize)
+        self.mean_, self.scale_ = mean, scale
+        self.categorical_features_ = kinds
+        self.categories_ = [np.unique(X[c].to_numpy(dtype=str)) if cat else None
+                            for c, cat in zip(X.columns, kinds)]
 
     def _preprocess(self, X):
-        return standardize_float32(X, self.mean_, self.scale_)
+        if not isinstance(X, pd.DataFrame):
+            return standardize_float32(X, self.mean_, self.scale_)
+        kinds = self.categorical_features_
+        numeric = X.loc[:, ~kinds].to_numpy(dtype=np.float64)
+        categorical = [X[c].to_numpy() for c, cat in zip(X.columns, kinds) if cat]
+        return encode_mixed(numeric, categorical, kinds, self.mean_, self.scale_,
+                            self.categories_)
+
+    def _feature_groups(self) -> np.ndarray | None:
+        """Input column of each encoded column, or ``None`` when there are no categories."""
+        if not self.categorical_features_.any():
+            return None
+        return encoded_groups(self.categorical_features_, self.categories_)
+
+    def _encoded_width(self) -> int:
+        groups = self._feature_groups()
+        return self.n_features_in_ if groups is None else len(groups)
 
     def _build_encoder(self) -> nn.Module:
-        return MLP(self.n_features_in_, self.n_components, n_layers=self.n_layers,
+        return MLP(self._encoded_width(), self.n_components, n_layers=self.n_layers,
                    hidden_size=self.hidden_size)
 
 
@@ -319,6 +450,9 @@ class TabularOrSeriesInputMixin(TabularInputMixin, SeriesInputMixin):
         if not self._is_series:
             TabularInputMixin._fit_preprocessing(self, X)
 
+    def _feature_groups(self):
+        return None if self._is_series else TabularInputMixin._feature_groups(self)
+
     def _preprocess(self, X):
         kind = SeriesInputMixin if self._is_series else TabularInputMixin
         return kind._preprocess(self, X)
@@ -327,7 +461,7 @@ class TabularOrSeriesInputMixin(TabularInputMixin, SeriesInputMixin):
         if self._is_series:
             return DilatedConvEncoder(self.n_features_in_, hidden_size=self._hidden_size(),
                                       n_components=self.n_components, depth=self.depth)
-        return MLP(self.n_features_in_, self.n_components, n_layers=self.n_layers,
+        return MLP(self._encoded_width(), self.n_components, n_layers=self.n_layers,
                    hidden_size=self._hidden_size())
 
     def _network(self) -> nn.Module:

@@ -1,10 +1,17 @@
-"""Tabular standardisation shared by the MLP embedders (SCARF, SupCon, ExpCLR rows)."""
+"""Tabular preprocessing shared by the MLP embedders: standardisation, one-hot categories."""
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["standardization_stats", "standardize_float32"]
+__all__ = [
+    "MISSING_CATEGORY",
+    "categorical_codes",
+    "encode_mixed",
+    "encoded_groups",
+    "standardization_stats",
+    "standardize_float32",
+]
 
 
 def standardization_stats(X: np.ndarray, standardize: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -43,3 +50,84 @@ def standardize_float32(X: np.ndarray, mean: np.ndarray, scale: np.ndarray) -> n
             "Rescale the features or keep standardize=True."
         )
     return out
+
+
+#: The category that missing values (None, NaN) of a categorical column become.
+MISSING_CATEGORY = "<NA>"
+
+
+def categorical_codes(column, categories: np.ndarray) -> np.ndarray:
+    """Index of each value of ``column`` in ``categories``; -1 for a category not in it.
+
+    ``column`` holds strings (missing values already replaced by
+    :data:`MISSING_CATEGORY`); ``categories`` is sorted.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> categorical_codes(np.array(["b", "z", "a"], dtype=object), np.array(["a", "b"]))
+    array([ 1, -1,  0])
+    """
+    values = np.asarray(column, dtype=str)
+    position = np.clip(np.searchsorted(categories, values), 0, max(len(categories) - 1, 0))
+    found = len(categories) > 0
+    known = (categories[position] == values) if found else np.zeros(len(values), dtype=bool)
+    return np.where(known, position, -1)
+
+
+def encode_mixed(numeric: np.ndarray, categorical: list, is_categorical: np.ndarray,
+                 mean: np.ndarray, scale: np.ndarray, categories: list) -> np.ndarray:
+    """The float32 matrix the encoder consumes: z-scored numbers, one-hot categories.
+
+    Columns keep their order; a numeric column becomes one standardised column, a
+    categorical column ``len(categories[j])`` indicator columns (all zero for a category
+    unseen in training).
+
+    Parameters
+    ----------
+    numeric : ndarray of shape (n_samples, n_numeric)
+        The numeric columns, float64.
+    categorical : list of ndarray
+        The categorical columns, as strings.
+    is_categorical : ndarray of bool, shape (n_columns,)
+        Which columns are categorical.
+    mean, scale : ndarray of shape (n_columns,)
+        Standardisation of the numeric columns (ignored for categorical ones).
+    categories : list of (ndarray or None)
+        Sorted categories of each categorical column (``None`` for numeric ones).
+
+    Returns
+    -------
+    ndarray of shape (n_samples, n_encoded), float32
+    """
+    n_samples = numeric.shape[0] if numeric.size else len(categorical[0])
+    widths = [len(c) if cat else 1 for c, cat in zip(categories, is_categorical)]
+    out = np.zeros((n_samples, sum(widths)), dtype=np.float32)
+    numeric_cols = np.flatnonzero(~is_categorical)
+    if numeric_cols.size:
+        standardized = standardize_float32(numeric, mean[numeric_cols], scale[numeric_cols])
+    start, k_num, k_cat = 0, 0, 0
+    for j, width in enumerate(widths):
+        if is_categorical[j]:
+            codes = categorical_codes(categorical[k_cat], categories[j])
+            rows = np.flatnonzero(codes >= 0)
+            out[rows, start + codes[rows]] = 1.0
+            k_cat += 1
+        else:
+            out[:, start] = standardized[:, k_num]
+            k_num += 1
+        start += width
+    return out
+
+
+def encoded_groups(is_categorical: np.ndarray, categories: list) -> np.ndarray:
+    """For each encoded column, the index of the input column it encodes.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> encoded_groups(np.array([False, True, False]), [None, np.array(["a", "b"]), None])
+    array([0, 1, 1, 2])
+    """
+    widths = [len(c) if cat else 1 for c, cat in zip(categories, is_categorical)]
+    return np.repeat(np.arange(len(widths)), widths)

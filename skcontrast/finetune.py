@@ -37,6 +37,7 @@ from ._training import StoppingRule, TrainingTask, train
 from .base import BaseContrastiveEmbedder, fit_all_or_nothing
 from .callbacks import training_callbacks
 from .encoders.mlp import ProjectionHead
+from .utils import fit_embedder, labelled_subset
 
 __all__ = ["EncoderClassifier", "FineTunedClassifier"]
 
@@ -89,6 +90,11 @@ class FineTunedClassifier(ClassifierMixin, BaseEstimator):
     :meth:`~skcontrast.base.BaseContrastiveEmbedder.preprocess` prepares the input.
     Supervised embedders (:class:`~skcontrast.SupConEmbedder`) are pre-trained with
     the labels given to :meth:`fit`.
+
+    **Few labels.** ``y`` may mark unlabelled rows with ``None`` or ``NaN``: they
+    pre-train the embedder (which learns without labels) and are left out of
+    fine-tuning (:func:`~skcontrast.utils.fit_embedder`), the label-efficiency protocol
+    of SimCLR and of :func:`~skcontrast.robustness.robustness_curve`.
 
     Training runs the loop of the embedders (Adam, seeded shuffling, a stratified
     validation split); the best epoch has the lowest validation error, ties broken by
@@ -177,6 +183,9 @@ class FineTunedClassifier(ClassifierMixin, BaseEstimator):
         "verbose": ["verbose"],
     }
 
+    #: fit takes rows without a label (see skcontrast.robustness.uses_unlabelled_rows).
+    _fits_unlabelled_rows = True
+
     def __init__(self, embedder=None, *, prefit=False, pretrained=True, hidden_size=256,
                  max_epochs=200, batch_size=128, learning_rate=1e-3, validation_fraction=0.1,
                  n_iter_no_change=10, device="auto", callbacks=None, random_state=None,
@@ -210,9 +219,11 @@ class FineTunedClassifier(ClassifierMixin, BaseEstimator):
         embedder = clone(embedder)
         if embedder.random_state is None:
             embedder.set_params(random_state=int(rng.randint(0, 2**31 - 1)))
-        supervised = embedder.__sklearn_tags__().target_tags.required
-        fit = embedder.fit if self.pretrained else embedder.initialize
-        return fit(X, y) if supervised else fit(X)
+        if self.pretrained:
+            return fit_embedder(embedder, X, y)
+        if embedder.__sklearn_tags__().target_tags.required:
+            return embedder.initialize(*labelled_subset(X, y))
+        return embedder.initialize(X)
 
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y):
@@ -225,7 +236,7 @@ class FineTunedClassifier(ClassifierMixin, BaseEstimator):
         X : array-like
             Training data, in the layout the embedder takes (a table, or series).
         y : array-like of shape (n_samples,)
-            Class labels.
+            Class labels; ``None`` or ``NaN`` for rows without one.
 
         Returns
         -------
@@ -240,18 +251,21 @@ class FineTunedClassifier(ClassifierMixin, BaseEstimator):
                 "fine-tuning trains on class labels."
             )
         y = column_or_1d(y, warn=True)
-        if y.dtype.kind in "fc" and not np.isfinite(y).all():
+        if y.dtype.kind in "fc" and np.isinf(y).any():
+            raise ValueError("Input y contains infinity: labels must be classes.")
+        check_consistent_length(X, y)
+        X_labelled, y_labelled = labelled_subset(X, y)
+        if len(y_labelled) == 0:
             raise ValueError(
-                "Input y contains NaN or infinity: every training row needs a class label. "
-                "Drop the unlabelled rows (fine-tuning is supervised)."
+                "Input y contains NaN (or None) for every row: fine-tuning needs labelled "
+                "rows (rows without a label only pre-train the embedder)."
             )
-        check_classification_targets(y)
-        labels = LabelEncoder().fit(y)
-        codes = labels.transform(y).astype(np.int64)
+        check_classification_targets(y_labelled)
+        labels = LabelEncoder().fit(y_labelled)
+        codes = labels.transform(y_labelled).astype(np.int64)
         rng = check_random_state(self.random_state)
         embedder = self._fitted_embedder(X, y, rng)
-        data = embedder.preprocess(X)  # the embedder's own validation of X
-        check_consistent_length(data, y)
+        data = embedder.preprocess(X_labelled)  # the embedder's own validation of X
         seed = seed_from_random_state(rng)
         generator = make_generator(seed)
         device = resolve_device(self.device)

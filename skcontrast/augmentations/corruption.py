@@ -40,6 +40,7 @@ def corrupt_from_marginals(
     corruption_rate: float,
     *,
     generator: torch.Generator,
+    groups: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """Corrupt exactly ``floor(c * M)`` features of each row with empirical-marginal draws.
 
@@ -49,6 +50,12 @@ def corrupt_from_marginals(
     draw from the feature's empirical marginal. Draws are independent across features,
     so corrupted rows are not copies of one reference row (the paper's ablation found
     joint sampling worse).
+
+    With ``groups``, a feature is a *group* of encoded columns (a categorical feature
+    one-hot encoded, as the paper encodes them): the ``M`` features are the groups, and
+    a corrupted feature copies all its columns from one reference row, so a one-hot
+    block is replaced by another valid one (a category drawn from the feature's
+    marginal), never one indicator at a time.
 
     Parameters
     ----------
@@ -61,6 +68,9 @@ def corrupt_from_marginals(
         Fraction ``c`` of features to corrupt per row.
     generator : torch.Generator
         Source of randomness, on ``x``'s device.
+    groups : torch.Tensor of int64, shape (n_features,), optional
+        The feature each column belongs to (``0 .. M - 1``, non-decreasing); ``None``:
+        every column is a feature.
 
     Returns
     -------
@@ -75,11 +85,14 @@ def corrupt_from_marginals(
     >>> corrupt_from_marginals(x, ref, 0.6, generator=g).sum(dim=1)
     tensor([3., 3., 3., 3.])
     """
-    n_rows, n_features = x.shape
-    if reference.ndim != 2 or reference.shape[1] != n_features:
+    n_rows, n_columns = x.shape
+    if reference.ndim != 2 or reference.shape[1] != n_columns:
         raise ValueError(
-            f"reference must have shape (n_reference, {n_features}), got {tuple(reference.shape)}."
+            f"reference must have shape (n_reference, {n_columns}), got {tuple(reference.shape)}."
         )
+    if groups is not None and (groups.ndim != 1 or groups.shape[0] != n_columns):
+        raise ValueError(f"groups must have shape ({n_columns},), got {tuple(groups.shape)}.")
+    n_features = n_columns if groups is None else int(groups[-1]) + 1
     q = n_corrupted_features(n_features, corruption_rate)
     if q == 0 or n_rows == 0:
         return x.clone()
@@ -92,6 +105,10 @@ def corrupt_from_marginals(
     source_rows = torch.randint(
         reference.shape[0], (n_rows, n_features), generator=generator, device=device
     )
+    if groups is not None:
+        # Every column of a feature follows that feature's choice and source row.
+        groups = groups.to(device)
+        chosen, source_rows = chosen[:, groups], source_rows[:, groups]
     draws = torch.gather(reference, 0, source_rows)
     return torch.where(chosen, draws, x)
 
@@ -106,6 +123,8 @@ class MarginalCorruption(nn.Module):
         non-persistent buffer so it follows ``.to(device)``.
     corruption_rate : float, default=0.6
         Fraction of features corrupted per row (exactly ``floor(c * M)``).
+    groups : array-like of int, shape (n_features,), optional
+        The feature each column belongs to (see :func:`corrupt_from_marginals`).
 
     Examples
     --------
@@ -116,14 +135,17 @@ class MarginalCorruption(nn.Module):
     tensor([1, 1, 1])
     """
 
-    def __init__(self, reference: torch.Tensor, corruption_rate: float = 0.6):
+    def __init__(self, reference: torch.Tensor, corruption_rate: float = 0.6, groups=None):
         super().__init__()
         if not 0.0 < corruption_rate < 1.0:
             raise ValueError(f"corruption_rate must be in (0, 1), got {corruption_rate}.")
         self.corruption_rate = corruption_rate
         self.register_buffer("reference", reference, persistent=False)
+        if groups is not None:
+            groups = torch.as_tensor(groups, dtype=torch.int64, device=reference.device)
+        self.register_buffer("groups", groups, persistent=False)
 
     def forward(self, x: torch.Tensor, *, generator: torch.Generator) -> torch.Tensor:
         return corrupt_from_marginals(
-            x, self.reference, self.corruption_rate, generator=generator
+            x, self.reference, self.corruption_rate, generator=generator, groups=self.groups
         )

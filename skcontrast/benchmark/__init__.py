@@ -12,7 +12,13 @@ the shipped ones live in ``skcontrast/benchmark/configs``.
 """
 
 from ._config import BenchmarkConfig, available_configs, load_config
-from ._report import environment, markdown_report, summarize_benchmark, write_results
+from ._report import (
+    environment,
+    markdown_report,
+    paired_differences,
+    summarize_benchmark,
+    write_results,
+)
 from ._runner import run_benchmark
 
 __all__ = [
@@ -21,6 +27,7 @@ __all__ = [
     "environment",
     "load_config",
     "markdown_report",
+    "paired_differences",
     "run_benchmark",
     "summarize_benchmark",
     "write_results",

@@ -46,7 +46,8 @@ def main(argv=None) -> int:
         parser.error(str(exc))
     results = run_benchmark(config, data_home=args.data_home, progress=not args.no_progress,
                             n_jobs=args.n_jobs)
-    print(markdown_report(results, title=config.name, header=config.description))
+    print(markdown_report(results, title=config.name, header=config.description,
+                          baseline=config.baseline))
     if args.out:
         paths = write_results(results, config, args.out, plots=not args.no_plots)
         print("\nwrote " + ", ".join(str(p) for p in paths.values()), file=sys.stderr)

@@ -20,17 +20,32 @@ Layout (see ``configs/*.json`` for complete examples)::
       }
     }
 
-Datasets: ``{"loader": "ucr", "name": ...}`` (the archive's train/test split),
-``{"loader": "darwin"}``, ``{"loader": "sklearn", "name": "breast_cancer"}`` and
+Label efficiency: ``"label_fraction": [0.01, 0.1, 1.0]`` (default ``[1.0]``) keeps the
+labels of a stratified fraction of the training rows (at least ``"min_per_class"``,
+default 2, per class; :func:`~skcontrast.robustness.select_labelled`), crossed with the
+perturbation's rates: label noise then applies to the labelled rows. Embedders are fitted
+on every training row (self-supervised ones without labels); probes and fine-tuning see
+only the labelled rows. ``"baseline": {"embedder": ..., "probe": ...}`` names the row the
+report's paired differences are taken against.
+
+Datasets: ``{"loader": "ucr", "name": ...}`` (the archive's train/test split; optional
+``"max_train"``/``"max_test"`` subsample each split, stratified, with a fixed seed),
+``{"loader": "darwin"}``, ``{"loader": "tabular", "name": "attrition"}`` (any name of
+:func:`~skcontrast.datasets.load_tabular`; ``"sklearn"`` is an alias) and
 ``{"loader": "synthetic_ts", "params": {...}}``; the last three are split per seed
 (stratified, ``"test_size"``, default 0.3). Embedders: ``"estimator"`` is a class of
 :mod:`skcontrast` or ``"raw"`` (the features themselves); optional keys ``params``,
 ``untrained`` (wrap in :class:`~skcontrast.UntrainedEmbedder`), ``impute``
 (``"mean"``: a ``SimpleImputer`` first, for models that reject NaN), ``scale``
-(a ``StandardScaler`` before the embedder, for tables read as series), ``flatten``
+(a ``StandardScaler`` before the embedder, for tables read as series), ``onehot``
+(one-hot encode the categorical columns of a DataFrame first, e.g. for raw-feature
+baselines of mixed tables), ``flatten``
 (feed ``(n, c, t)`` series as ``(n, c * t)`` tables), ``supervised`` (pass the
 training labels to ``fit``; default: whether the estimator requires ``y``) and
-``probes`` (overrides the config's list for this row). A parameter value
+``probes`` (overrides the config's list for this row) and ``finetune`` (``true`` or a
+dict of :class:`~skcontrast.FineTunedClassifier` parameters: also fine-tune the
+embedder on the labelled rows, as an extra row whose probe is ``"fine-tuned"``;
+``{"pretrained": false}`` trains the same network from its initial weights). A parameter value
 ``{"callable": "module:function"}`` is imported (e.g. ExpCLR's
 ``expert_features``). A probe is a name of :data:`skcontrast.probes.PROBES` or
 ``{"name": ..., "probe": <registry name>, "params": {...}, "scale": true}``.
@@ -45,9 +60,10 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+from sklearn.compose import make_column_selector, make_column_transformer
 from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import FunctionTransformer, StandardScaler
+from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 
 from .. import embedders as _embedders
 from ..embedders import UntrainedEmbedder
@@ -57,12 +73,17 @@ from ..utils import check_rate, flatten_series
 
 __all__ = ["BenchmarkConfig", "available_configs", "load_config"]
 
-_LOADERS = ("ucr", "darwin", "sklearn", "synthetic_ts")
+_LOADERS = ("ucr", "darwin", "tabular", "sklearn", "synthetic_ts")
 _EMBEDDERS = {name: getattr(_embedders, name) for name in _embedders.__all__}
-_TOP_KEYS = {"name", "description", "datasets", "perturbation", "seeds", "probes", "embedders"}
+_TOP_KEYS = {
+    "name", "description", "datasets", "perturbation", "seeds", "probes", "embedders",
+    "label_fraction", "min_per_class", "baseline",
+}
 _EMBEDDER_KEYS = {
     "estimator", "params", "untrained", "impute", "scale", "flatten", "supervised", "probes",
+    "finetune", "onehot",
 }
+_DATASET_KEYS = {"loader", "name", "params", "test_size", "max_train", "max_test"}
 
 
 class ConfigError(ValueError):
@@ -77,6 +98,8 @@ class DatasetSpec:
     name: str
     params: dict = field(default_factory=dict)
     test_size: float = 0.3
+    max_train: int | None = None
+    max_test: int | None = None
 
 
 @dataclass(frozen=True)
@@ -90,8 +113,10 @@ class EmbedderSpec:
     impute: str | None = None
     scale: bool = False
     flatten: bool = False
+    onehot: bool = False
     supervised: bool | None = None
     probes: tuple | None = None
+    finetune: dict | None = None
 
     @property
     def is_raw(self) -> bool:
@@ -100,6 +125,12 @@ class EmbedderSpec:
     def build(self):
         """A fresh unfitted transformer for this row (``None`` for raw features)."""
         steps = []
+        if self.onehot:
+            steps.append(("onehot", make_column_transformer(
+                (OneHotEncoder(handle_unknown="ignore", sparse_output=False),
+                 make_column_selector(dtype_exclude="number")),
+                remainder="passthrough", verbose_feature_names_out=False,
+            )))
         if self.flatten:
             steps.append(("flatten", FunctionTransformer(flatten_series)))
         if self.impute is not None:
@@ -150,6 +181,12 @@ class BenchmarkConfig:
         Splits the missing-value perturbations touch (``None``: their default).
     noise_mode : {"uniform", "symmetric"}, default="uniform"
         Label-noise mode.
+    label_fractions : tuple of float, default=(1.0,)
+        Fractions of the training rows that keep their labels.
+    min_per_class : int, default=2
+        Smallest number of labelled rows per class.
+    baseline : tuple of (str, str) or None, default=None
+        ``(embedder, probe)`` of the row paired differences are taken against.
     raw : dict, default={}
         The config as parsed from JSON, written next to the results.
 
@@ -173,6 +210,9 @@ class BenchmarkConfig:
     embedders: tuple
     apply_to: tuple | None = None
     noise_mode: str = "uniform"
+    label_fractions: tuple = (1.0,)
+    min_per_class: int = 2
+    baseline: tuple | None = None
     raw: dict = field(default_factory=dict, repr=False, compare=False)
 
     def replace(self, *, seeds=None, rates=None) -> BenchmarkConfig:
@@ -236,10 +276,20 @@ def _parse_dataset(entry, index) -> DatasetSpec:
     where = f"datasets[{index}]"
     if not isinstance(entry, dict):
         raise ConfigError(f"{where}: must be a dict like {{'loader': 'ucr', 'name': 'ECG200'}}.")
+    unknown = set(entry) - _DATASET_KEYS
+    if unknown:
+        raise ConfigError(f"{where}: unknown keys {sorted(unknown)}; allowed: "
+                          f"{sorted(_DATASET_KEYS)}.")
     loader = _require(entry, "loader", where, str)
     if loader not in _LOADERS:
         raise ConfigError(f"{where}: loader must be one of {_LOADERS}; got {loader!r}.")
-    if loader in ("ucr", "sklearn"):
+    for key in ("max_train", "max_test"):
+        value = entry.get(key)
+        if value is not None and (loader != "ucr" or isinstance(value, bool)
+                                  or not isinstance(value, int) or value < 2):
+            raise ConfigError(f"{where}: {key} must be an integer >= 2, for the 'ucr' "
+                              f"loader only; got {value!r}.")
+    if loader in ("ucr", "sklearn", "tabular"):
         name = _require(entry, "name", where, str)
     else:
         name = entry.get("name", "DARWIN" if loader == "darwin" else "synthetic series")
@@ -249,7 +299,8 @@ def _parse_dataset(entry, index) -> DatasetSpec:
     params = entry.get("params", {})
     if not isinstance(params, dict):
         raise ConfigError(f"{where}: params must be a dict; got {params!r}.")
-    return DatasetSpec(loader=loader, name=name, params=dict(params), test_size=test_size)
+    return DatasetSpec(loader=loader, name=name, params=dict(params), test_size=test_size,
+                       max_train=entry.get("max_train"), max_test=entry.get("max_test"))
 
 
 def _parse_embedder(name, entry) -> EmbedderSpec:
@@ -272,7 +323,7 @@ def _parse_embedder(name, entry) -> EmbedderSpec:
     impute = entry.get("impute")
     if impute not in (None, "mean", "median"):
         raise ConfigError(f"{where}: impute must be 'mean', 'median' or absent; got {impute!r}.")
-    for flag in ("untrained", "flatten", "scale"):
+    for flag in ("untrained", "flatten", "scale", "onehot"):
         if not isinstance(entry.get(flag, False), bool):
             raise ConfigError(f"{where}: {flag} must be true or false.")
     if entry.get("untrained") and estimator == "raw":
@@ -280,6 +331,16 @@ def _parse_embedder(name, entry) -> EmbedderSpec:
     probes = entry.get("probes")
     if probes is not None:
         probes = tuple(_check_probe(p, where) for p in probes)
+    finetune = entry.get("finetune")
+    if finetune is True:
+        finetune = {}
+    if finetune is False:
+        finetune = None
+    if finetune is not None and (not isinstance(finetune, dict) or estimator == "raw" or any(
+            entry.get(k) for k in ("untrained", "impute", "scale", "flatten", "onehot"))):
+        raise ConfigError(f"{where}: finetune must be true or a dict of FineTunedClassifier "
+                          "parameters, on a bare trained skcontrast embedder (no untrained, "
+                          "impute, scale, flatten or onehot).")
     spec = EmbedderSpec(
         name=name,
         estimator=estimator,
@@ -288,8 +349,10 @@ def _parse_embedder(name, entry) -> EmbedderSpec:
         impute=impute,
         scale=entry.get("scale", False),
         flatten=entry.get("flatten", False),
+        onehot=entry.get("onehot", False),
         supervised=entry.get("supervised"),
         probes=probes,
+        finetune=finetune,
     )
     try:
         spec.build()  # invalid parameter names fail here, not hours into a run
@@ -336,6 +399,23 @@ def parse_config(raw: dict) -> BenchmarkConfig:
         raise ConfigError("config: 'embedders' is empty.")
     embedders = tuple(_parse_embedder(k, v) for k, v in entries.items())
     apply_to = pert.get("apply_to")
+    try:
+        fractions = tuple(check_rate(f, "label_fraction")
+                          for f in raw.get("label_fraction", [1.0]))
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"label_fraction: {exc}") from exc
+    if not fractions or min(fractions) == 0:
+        raise ConfigError("label_fraction: a non-empty list of fractions in (0, 1].")
+    min_per_class = raw.get("min_per_class", 2)
+    if isinstance(min_per_class, bool) or not isinstance(min_per_class, int) or min_per_class < 1:
+        raise ConfigError(f"min_per_class must be an integer >= 1; got {min_per_class!r}.")
+    baseline = raw.get("baseline")
+    if baseline is not None:
+        if not isinstance(baseline, dict) or set(baseline) != {"embedder", "probe"}:
+            raise ConfigError("baseline must be {'embedder': <row name>, 'probe': <probe name>}.")
+        if baseline["embedder"] not in entries:
+            raise ConfigError(f"baseline: no embedder row named {baseline['embedder']!r}.")
+        baseline = (baseline["embedder"], baseline["probe"])
     return BenchmarkConfig(
         name=name,
         description=raw.get("description", ""),
@@ -347,6 +427,9 @@ def parse_config(raw: dict) -> BenchmarkConfig:
         embedders=embedders,
         apply_to=tuple(apply_to) if apply_to is not None else None,
         noise_mode=pert.get("noise_mode", "uniform"),
+        label_fractions=fractions,
+        min_per_class=min_per_class,
+        baseline=baseline,
         raw=copy.deepcopy(raw),
     )
 

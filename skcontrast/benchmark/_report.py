@@ -12,13 +12,23 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-__all__ = ["environment", "markdown_report", "summarize_benchmark", "write_results"]
+__all__ = [
+    "environment",
+    "markdown_report",
+    "paired_differences",
+    "summarize_benchmark",
+    "write_results",
+]
 
-_KEYS = ["dataset", "perturbation", "embedder", "probe", "rate"]
+_KEYS = ["dataset", "perturbation", "embedder", "probe", "label_fraction", "rate"]
+
+
+def _keys(results: pd.DataFrame) -> list[str]:
+    return [k for k in _KEYS if k in results.columns]
 
 
 def summarize_benchmark(results: pd.DataFrame, metric: str = "accuracy") -> pd.DataFrame:
-    """Mean, sample std and count of ``metric`` over seeds, per row and rate.
+    """Mean, sample std and count of ``metric`` over seeds, per row, label fraction and rate.
 
     Parameters
     ----------
@@ -30,8 +40,8 @@ def summarize_benchmark(results: pd.DataFrame, metric: str = "accuracy") -> pd.D
     Returns
     -------
     summary : pandas.DataFrame
-        Columns ``dataset, perturbation, embedder, probe, rate, mean, std, n,
-        fit_seconds`` (mean embedder fit time); rows in the config's order.
+        Columns ``dataset, perturbation, embedder, probe, label_fraction, rate, mean,
+        std, n, fit_seconds`` (mean embedder fit time); rows in the config's order.
 
     Examples
     --------
@@ -43,22 +53,100 @@ def summarize_benchmark(results: pd.DataFrame, metric: str = "accuracy") -> pd.D
     >>> summarize_benchmark(df)[["mean", "n", "fit_seconds"]].round(2).values.tolist()
     [[0.85, 2.0, 2.0]]
     """
-    grouped = results.groupby(_KEYS, sort=False)
+    grouped = results.groupby(_keys(results), sort=False)
     summary = grouped[metric].agg(mean="mean", std="std", n="count")
     summary["fit_seconds"] = grouped["fit_seconds"].mean()
     return summary.reset_index()
+
+
+def paired_differences(results: pd.DataFrame, baseline, metric: str = "accuracy") -> pd.DataFrame:
+    """Per-seed differences of ``metric`` against a baseline row, summarised over seeds.
+
+    For every row, label fraction and rate, the baseline (an ``(embedder, probe)`` pair)
+    is scored on the same seeds, splits and labelled rows, so the difference of each
+    seed pairs two models on identical data; its mean and standard error over seeds
+    say whether the row beats the baseline beyond seed noise.
+
+    Parameters
+    ----------
+    results : pandas.DataFrame
+        The output of :func:`run_benchmark`.
+    baseline : tuple of (str, str)
+        ``(embedder, probe)`` of the baseline row, e.g. ``("raw features", "logistic")``.
+    metric : str, default="accuracy"
+        The column compared.
+
+    Returns
+    -------
+    differences : pandas.DataFrame
+        Columns of the keys, then ``mean`` (mean difference), ``se`` (its standard
+        error, ``std / sqrt(n)``), ``wins``, ``losses`` and ``n`` (seeds).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from skcontrast.benchmark import paired_differences
+    >>> df = pd.DataFrame({"dataset": "d", "perturbation": "label_noise", "rate": 0.0,
+    ...                    "embedder": ["raw", "raw", "e", "e"], "probe": "logistic",
+    ...                    "seed": [0, 1, 0, 1], "accuracy": [0.8, 0.7, 0.9, 0.7]})
+    >>> diffs = paired_differences(df, ("raw", "logistic"))
+    >>> diffs[["embedder", "mean", "wins", "n"]].round(3).values.tolist()
+    [['e', 0.05, 1, 2]]
+    """
+    keys = _keys(results)
+    conditions = [k for k in keys if k not in ("embedder", "probe")]
+    embedder, probe = baseline
+    base = results[(results["embedder"] == embedder) & (results["probe"] == probe)]
+    if base.empty:
+        raise ValueError(f"No results for the baseline {baseline}.")
+    base = base.set_index([*conditions, "seed"])[metric].rename("baseline")
+    others = results[~((results["embedder"] == embedder) & (results["probe"] == probe))]
+    joined = others.join(base, on=[*conditions, "seed"])
+    joined["difference"] = joined[metric] - joined["baseline"]
+    grouped = joined.groupby(keys, sort=False)["difference"]
+    out = grouped.agg(mean="mean", std="std", n="count")
+    out["se"] = out["std"] / np.sqrt(out["n"])
+    out["wins"] = grouped.apply(lambda d: int((d > 1e-12).sum()))
+    out["losses"] = grouped.apply(lambda d: int((d < -1e-12).sum()))
+    return out.reset_index()[[*keys, "mean", "se", "wins", "losses", "n"]]
 
 
 def _cell(mean, std) -> str:
     return f"{mean:.3f} ± {std:.3f}" if np.isfinite(std) else f"{mean:.3f}"
 
 
-def markdown_report(results: pd.DataFrame, *, title: str = "", header: str = "") -> str:
-    """Markdown tables: one per dataset, a row per (embedder, probe), a column per rate.
+def _difference_cell(mean, se) -> str:
+    if not np.isfinite(mean):
+        return ""
+    return f"{mean:+.3f} ± {se:.3f}" if np.isfinite(se) else f"{mean:+.3f}"
 
-    Cells are ``mean ± std`` of the accuracy over seeds (sample std); the last
-    columns give AUROC at the first rate, the number of seeds and the mean fit
-    seconds of the embedder.
+
+def _conditions(frame: pd.DataFrame) -> list[tuple[float, float]]:
+    fractions = sorted(frame["label_fraction"].unique()) if "label_fraction" in frame else [1.0]
+    return [(f, r) for f in fractions for r in sorted(frame["rate"].unique())]
+
+
+def _condition_label(fraction: float, rate: float, by_fraction: bool) -> str:
+    return f"{fraction:.0%} / {rate:g}" if by_fraction else f"{rate:g}"
+
+
+def _condition_frame(frame: pd.DataFrame, fraction: float, rate: float) -> pd.DataFrame:
+    mask = frame["rate"] == rate
+    if "label_fraction" in frame:
+        mask &= frame["label_fraction"] == fraction
+    return frame[mask]
+
+
+def markdown_report(results: pd.DataFrame, *, title: str = "", header: str = "",
+                    baseline=None) -> str:
+    """Markdown tables: one per dataset, a row per (embedder, probe), a column per condition.
+
+    A condition is a perturbation rate, or a (label fraction, rate) pair when the run
+    varies the labelled fraction. Cells are ``mean ± std`` of the accuracy over seeds
+    (sample std); the last columns give AUROC at the first condition, the number of
+    seeds and the mean fit seconds of the embedder. With several label fractions an
+    AUROC table follows, and with a ``baseline`` the paired differences against it
+    (mean ± standard error over seeds; see :func:`paired_differences`).
 
     Parameters
     ----------
@@ -68,6 +156,8 @@ def markdown_report(results: pd.DataFrame, *, title: str = "", header: str = "")
         A first-level heading.
     header : str, default=""
         Text placed under the title (the command, the environment...).
+    baseline : tuple of (str, str) or None, default=None
+        ``(embedder, probe)`` to take paired differences against.
 
     Returns
     -------
@@ -90,40 +180,83 @@ def markdown_report(results: pd.DataFrame, *, title: str = "", header: str = "")
     if header:
         lines += [header, ""]
     for (dataset, perturbation), acc in accuracy.groupby(["dataset", "perturbation"], sort=False):
-        rates = sorted(acc["rate"].unique())
-        first = auroc[(auroc["dataset"] == dataset) & (auroc["rate"] == rates[0])]
-        lines += [
-            f"## {dataset}: accuracy (mean ± std over seeds) vs {perturbation} rate",
-            "",
-            "| embedder | probe | " + " | ".join(f"{r:g}" for r in rates)
-            + f" | AUROC at {rates[0]:g} | seeds | fit s |",
-            "|---|---|" + "---|" * (len(rates) + 3),
-        ]
-        for (embedder, probe), group in acc.groupby(["embedder", "probe"], sort=False):
-            by_rate = group.set_index("rate")
-            cells = [
-                _cell(by_rate.at[r, "mean"], by_rate.at[r, "std"]) if r in by_rate.index else ""
-                for r in rates
-            ]
-            auc = first[(first["embedder"] == embedder) & (first["probe"] == probe)]
-            auc_cell = f"{auc['mean'].iloc[0]:.3f}" if len(auc) else ""
-            lines.append(
-                f"| {embedder} | {probe} | " + " | ".join(cells)
-                + f" | {auc_cell} | {int(group['n'].min())} | {group['fit_seconds'].mean():.1f} |"
-            )
-        lines.append("")
+        conditions = _conditions(acc)
+        by_fraction = len({f for f, _ in conditions}) > 1
+        what = f"label fraction / {perturbation} rate" if by_fraction else f"{perturbation} rate"
+        auc = auroc[(auroc["dataset"] == dataset) & (auroc["perturbation"] == perturbation)]
+        lines += _summary_table(f"## {dataset}: accuracy (mean ± std over seeds) vs {what}",
+                                acc, auc, conditions, by_fraction, with_auroc=True)
+        if by_fraction:
+            lines += _summary_table(f"### {dataset}: AUROC (mean ± std over seeds) vs {what}",
+                                    auc, None, conditions, by_fraction, with_auroc=False)
+        if baseline is not None:
+            part = results[(results["dataset"] == dataset)
+                           & (results["perturbation"] == perturbation)]
+            for metric in ("accuracy", "auroc"):
+                diffs = paired_differences(part, baseline, metric)
+                lines += _difference_table(
+                    f"### {dataset}: {metric} minus {baseline[0]} + {baseline[1]} (paired by "
+                    f"seed: mean ± standard error; wins/losses over seeds) vs {what}",
+                    diffs, conditions, by_fraction)
     return "\n".join(lines)
 
 
+def _summary_table(heading, summary, auroc, conditions, by_fraction, *, with_auroc):
+    labels = [_condition_label(f, r, by_fraction) for f, r in conditions]
+    extra = [f"AUROC at {labels[0]}", "seeds", "fit s"] if with_auroc else ["seeds"]
+    lines = [heading, "", "| embedder | probe | " + " | ".join(labels + extra) + " |",
+             "|---|---|" + "---|" * (len(labels) + len(extra))]
+    for (embedder, probe), group in summary.groupby(["embedder", "probe"], sort=False):
+        cells = []
+        for fraction, rate in conditions:
+            row = _condition_frame(group, fraction, rate)
+            cells.append(_cell(row["mean"].iloc[0], row["std"].iloc[0]) if len(row) else "")
+        if with_auroc:
+            first = _condition_frame(auroc, *conditions[0])
+            first = first[(first["embedder"] == embedder) & (first["probe"] == probe)]
+            cells.append(f"{first['mean'].iloc[0]:.3f}" if len(first) else "")
+            cells += [str(int(group["n"].min())), f"{group['fit_seconds'].mean():.1f}"]
+        else:
+            cells.append(str(int(group["n"].min())))
+        lines.append(f"| {embedder} | {probe} | " + " | ".join(cells) + " |")
+    return [*lines, ""]
+
+
+def _difference_table(heading, diffs, conditions, by_fraction):
+    labels = [_condition_label(f, r, by_fraction) for f, r in conditions]
+    lines = [heading, "", "| embedder | probe | " + " | ".join(labels) + " |",
+             "|---|---|" + "---|" * len(labels)]
+    for (embedder, probe), group in diffs.groupby(["embedder", "probe"], sort=False):
+        cells = []
+        for fraction, rate in conditions:
+            row = _condition_frame(group, fraction, rate)
+            if not len(row):
+                cells.append("")
+                continue
+            r = row.iloc[0]
+            cells.append(f"{_difference_cell(r['mean'], r['se'])} "
+                         f"({int(r['wins'])}/{int(r['losses'])})")
+        lines.append(f"| {embedder} | {probe} | " + " | ".join(cells) + " |")
+    return [*lines, ""]
+
+
 def plot_benchmark(results: pd.DataFrame, dataset: str):
-    """Figure for one dataset: accuracy vs rate, one panel per probe, a line per embedder."""
+    """Figure for one dataset: accuracy vs rate (one panel per probe), or vs label fraction.
+
+    With several label fractions the x axis is the labelled fraction (log scale), one
+    panel per perturbation rate, a line per (embedder, probe); raw-feature and
+    untrained rows are dashed.
+    """
     import matplotlib.pyplot as plt
 
     from ..robustness import plot_robustness_curve
 
     summary = summarize_benchmark(results[results["dataset"] == dataset])
+    if "label_fraction" in summary and summary["label_fraction"].nunique() > 1:
+        return _plot_label_fractions(summary, dataset, plt)
     probes = list(pd.unique(summary["probe"]))
-    fig, axes = plt.subplots(1, len(probes), figsize=(5 * len(probes), 4), squeeze=False)
+    fig, axes = plt.subplots(1, len(probes), figsize=(5 * len(probes), 4), squeeze=False,
+                             sharey=True)
     for ax, probe in zip(axes[0], probes):
         part = summary[summary["probe"] == probe].rename(columns={"embedder": "estimator"})
         plot_robustness_curve(part[["estimator", "rate", "mean", "std"]], ax=ax,
@@ -131,6 +264,32 @@ def plot_benchmark(results: pd.DataFrame, dataset: str):
                               ylabel="accuracy", title=f"{dataset}, {probe} probe")
         ax.legend(fontsize="small")
     fig.tight_layout()
+    return fig
+
+
+def _plot_label_fractions(summary, dataset, plt):
+    rates = sorted(summary["rate"].unique())
+    fig, axes = plt.subplots(1, len(rates), figsize=(5.5 * len(rates), 4.5), squeeze=False,
+                             sharey=True)
+    fractions = sorted(summary["label_fraction"].unique())
+    for ax, rate in zip(axes[0], rates):
+        part = summary[summary["rate"] == rate]
+        for (embedder, probe), group in part.groupby(["embedder", "probe"], sort=False):
+            group = group.sort_values("label_fraction")
+            control = "raw" in embedder or "untrained" in embedder
+            ax.plot(group["label_fraction"], group["mean"], marker="o",
+                    linestyle="--" if control else "-", label=f"{embedder} / {probe}")
+        ax.set_xscale("log")
+        ax.set_xticks(fractions, [f"{f:.0%}" for f in fractions])
+        ax.minorticks_off()
+        ax.set_xlabel("labelled fraction of the training rows")
+        ax.set_title(f"{dataset}, {part['perturbation'].iloc[0]} {rate:g}")
+        ax.grid(alpha=0.3)
+    axes[0][0].set_ylabel("accuracy (mean over seeds)")
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=3, fontsize="small",
+               frameon=False)
+    fig.tight_layout(rect=(0, 0.08 + 0.03 * (len(labels) // 3), 1, 1))
     return fig
 
 
@@ -241,7 +400,8 @@ def write_results(results, config, out_dir, *, command=None, plots=True) -> dict
         "",
         f"Environment: {_environment_line(env)}",
     ])
-    paths["markdown"].write_text(markdown_report(results, title=config.name, header=header))
+    paths["markdown"].write_text(markdown_report(results, title=config.name, header=header,
+                                                 baseline=config.baseline))
     if plots:
         try:
             import matplotlib

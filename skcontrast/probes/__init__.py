@@ -5,6 +5,7 @@ a standardised 1-nearest-neighbour, a standardised one-vs-rest logistic
 regression), a random-forest baseline, and helpers that fit an embedder once and score them all.
 """
 
+from ._classifier import ProbeClassifier
 from ._evaluate import (
     cross_validate_probes,
     evaluate_probes,
@@ -14,6 +15,7 @@ from ._evaluate import (
 )
 from ._simple import (
     PROBES,
+    make_gradient_boosting_probe,
     make_knn_probe,
     make_logistic_probe,
     make_random_forest_probe,
@@ -23,10 +25,12 @@ from ._svm import TS2VEC_C_GRID, SVMProbe
 
 __all__ = [
     "PROBES",
+    "ProbeClassifier",
     "TS2VEC_C_GRID",
     "SVMProbe",
     "cross_validate_probes",
     "evaluate_probes",
+    "make_gradient_boosting_probe",
     "make_knn_probe",
     "make_logistic_probe",
     "make_probe",

@@ -1,4 +1,4 @@
-"""Robustness curves: score versus perturbation rate, over seeds and estimators."""
+"""Robustness curves: score versus perturbation rate and label fraction, over seeds."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from sklearn.base import clone
 from sklearn.metrics import check_scoring
 from sklearn.utils.parallel import Parallel, delayed
 
-from ..utils import check_rate, set_random_state
+from ..utils import check_rate, labelled_subset, set_random_state
+from ._label_fraction import hide_labels, select_labelled
 from ._label_noise import inject_label_noise
 from ._missing import inject_mcar, inject_missing_timestamps
 
@@ -23,6 +24,7 @@ __all__ = [
     "plot_robustness_curve",
     "robustness_curve",
     "summarize_curve",
+    "uses_unlabelled_rows",
 ]
 
 #: The perturbations of :func:`perturb_split` and :func:`robustness_curve`.
@@ -33,7 +35,16 @@ _DEFAULT_APPLY_TO = {
     "missing_timestamps": ("train", "test"),
     "mcar": ("train", "test"),
 }
-_COLUMNS = ["estimator", "perturbation", "rate", "seed", "score", "fit_seconds"]
+_COLUMNS = [
+    "estimator", "perturbation", "rate", "label_fraction", "seed", "score", "fit_seconds",
+]
+
+
+def _labels_seed(seed: int) -> int:
+    # One seed per run seed, whatever the fraction, the rate or the perturbation: the
+    # labelled subsets of one seed are nested across fractions, and every estimator and
+    # every perturbation rate sees the same labelled rows.
+    return int(np.random.SeedSequence([int(seed), 0x1ABE1]).generate_state(1)[0])
 
 
 def _split_seeds(seed: int, rate: float, perturbation: str) -> tuple[int, int]:
@@ -50,12 +61,19 @@ def _split_seeds(seed: int, rate: float, perturbation: str) -> tuple[int, int]:
 
 
 def perturb_split(data, perturbation, rate, seed, *, apply_to=None, noise_mode="uniform",
-                  classes=None):
+                  classes=None, label_fraction=1.0, min_per_class=2):
     """Apply one perturbation at ``rate`` to a train/test split, seeded by ``seed``.
 
     The single place where robustness protocols touch data, shared by
     :func:`robustness_curve` and the benchmark runner so that both perturb
     identically. Inputs are never modified (the injectors copy).
+
+    With ``label_fraction < 1`` only a stratified subset of the training rows keeps its
+    label (:func:`select_labelled`, seeded by ``seed`` alone, so the subsets of one
+    seed are nested across fractions); label noise then redraws ``rate`` of those
+    labels, and the other rows' labels are removed (:func:`hide_labels`): the returned
+    ``y_train`` has ``None`` (or ``NaN`` for float labels) there. Every training row
+    keeps its features, for the embedders that pre-train without labels.
 
     Parameters
     ----------
@@ -74,12 +92,16 @@ def perturb_split(data, perturbation, rate, seed, *, apply_to=None, noise_mode="
         Mode of :func:`inject_label_noise`.
     classes : array-like or None, default=None
         All classes, for label noise (defaults to those in ``y_train``).
+    label_fraction : float in (0, 1], default=1.0
+        Fraction of the training rows that keep their label.
+    min_per_class : int, default=2
+        Smallest number of labelled rows per class (see :func:`select_labelled`).
 
     Returns
     -------
     data : tuple
         The perturbed ``(X_train, y_train, X_test, y_test)``; ``y_test`` is never
-        perturbed.
+        perturbed; ``y_train`` lacks the hidden labels.
 
     Examples
     --------
@@ -95,11 +117,17 @@ def perturb_split(data, perturbation, rate, seed, *, apply_to=None, noise_mode="
     X_train, y_train, X_test, y_test = data
     apply_to = _check_apply_to(apply_to, perturbation)
     train_seed, test_seed = _split_seeds(seed, rate, perturbation)
+    labelled = select_labelled(y_train, label_fraction, min_per_class=min_per_class,
+                               random_state=_labels_seed(seed))
     if perturbation == "label_noise":
         # Only the training labels: the test labels define the score.
         if "train" in apply_to:
-            y_train, _ = inject_label_noise(
-                y_train, rate, mode=noise_mode, classes=classes, random_state=train_seed
+            if classes is None:
+                classes = np.unique(np.asarray(y_train))
+            y_train = np.array(y_train, copy=True)
+            y_train[labelled], _ = inject_label_noise(
+                y_train[labelled], rate, mode=noise_mode, classes=classes,
+                random_state=train_seed,
             )
     else:
         inject = inject_missing_timestamps if perturbation == "missing_timestamps" else inject_mcar
@@ -107,16 +135,49 @@ def perturb_split(data, perturbation, rate, seed, *, apply_to=None, noise_mode="
             X_train = inject(X_train, rate, random_state=train_seed)
         if "test" in apply_to:
             X_test = inject(X_test, rate, random_state=test_seed)
+    if not labelled.all():
+        y_train = hide_labels(y_train, labelled)
     return X_train, y_train, X_test, y_test
 
 
+def uses_unlabelled_rows(estimator) -> bool:
+    """Whether ``estimator.fit`` trains on rows without a label (``y`` None or NaN).
+
+    skcontrast's :class:`~skcontrast.probes.ProbeClassifier` and
+    :class:`~skcontrast.FineTunedClassifier` pre-train their embedder on every row and
+    fit their classifier on the labelled ones. Any other estimator only gets the
+    labelled rows from :func:`robustness_curve`.
+
+    Parameters
+    ----------
+    estimator : estimator
+        Any estimator.
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skcontrast.robustness import uses_unlabelled_rows
+    >>> uses_unlabelled_rows(LogisticRegression())
+    False
+    """
+    return bool(getattr(type(estimator), "_fits_unlabelled_rows", False))
+
+
 def _run_one(
-    name, estimator, data, perturbation, apply_to, noise_mode, classes, rate, seed, scoring
+    name, estimator, data, perturbation, apply_to, noise_mode, classes, rate, label_fraction,
+    min_per_class, seed, scoring,
 ):
     X_train, y_train, X_test, y_test = perturb_split(
-        data, perturbation, rate, seed, apply_to=apply_to, noise_mode=noise_mode, classes=classes
+        data, perturbation, rate, seed, apply_to=apply_to, noise_mode=noise_mode,
+        classes=classes, label_fraction=label_fraction, min_per_class=min_per_class,
     )
     model = set_random_state(clone(estimator), int(seed))
+    if label_fraction < 1 and not uses_unlabelled_rows(model):
+        X_train, y_train = labelled_subset(X_train, y_train)
     start = time.perf_counter()
     model.fit(X_train, y_train)
     fit_seconds = time.perf_counter() - start
@@ -125,6 +186,7 @@ def _run_one(
         "estimator": name,
         "perturbation": perturbation,
         "rate": rate,
+        "label_fraction": label_fraction,
         "seed": int(seed),
         "score": float(score),
         "fit_seconds": fit_seconds,
@@ -158,18 +220,27 @@ def robustness_curve(
     perturbation="label_noise",
     rates=(0.0, 0.1, 0.2, 0.3, 0.4, 0.5),
     seeds=range(5),
+    label_fractions=(1.0,),
+    min_per_class=2,
     scoring="accuracy",
     apply_to=None,
     noise_mode="uniform",
     n_jobs=None,
     progress=False,
 ) -> pd.DataFrame:
-    """Score estimators on perturbed data, for every rate and seed.
+    """Score estimators on perturbed data, for every label fraction, rate and seed.
 
-    For each ``rate`` x ``seed`` x estimator: perturb the data with that rate and a
-    seed derived from ``seed``, fit ``clone(estimator)`` with every parameter named
+    For each ``label_fraction`` x ``rate`` x ``seed`` x estimator: perturb the data
+    with :func:`perturb_split`, fit ``clone(estimator)`` with every parameter named
     ``*random_state`` set to ``seed``, and score it on the test split. For a given
-    ``(rate, seed)`` every estimator sees the same perturbed data.
+    ``(label_fraction, rate, seed)`` every estimator sees the same perturbed data.
+
+    **Label efficiency.** With ``label_fraction < 1`` only a stratified subset of the
+    training rows keeps its label (label noise then applies to those labels). Estimators
+    that pre-train on unlabelled rows (:func:`uses_unlabelled_rows`:
+    :class:`~skcontrast.probes.ProbeClassifier`, :class:`~skcontrast.FineTunedClassifier`)
+    are fitted on every training row, with ``None``/``NaN`` for the hidden labels; any
+    other estimator (a raw baseline) on the labelled rows only.
 
     Parameters
     ----------
@@ -193,6 +264,10 @@ def robustness_curve(
         Perturbation rates, each in [0, 1].
     seeds : iterable of int, default=range(5)
         Seeds: each one seeds the perturbation and the estimators.
+    label_fractions : iterable of float, default=(1.0,)
+        Fractions of the training rows that keep their label, each in (0, 1].
+    min_per_class : int, default=2
+        Smallest number of labelled rows per class (see :func:`select_labelled`).
     scoring : str or callable, default="accuracy"
         A scikit-learn scorer name or callable ``scorer(estimator, X, y)``.
     apply_to : tuple of {"train", "test"} or None, default=None
@@ -211,7 +286,7 @@ def robustness_curve(
     -------
     results : pandas.DataFrame
         One row per fit, columns ``estimator``, ``perturbation``, ``rate``,
-        ``seed``, ``score`` and ``fit_seconds``. Summarise it with
+        ``label_fraction``, ``seed``, ``score`` and ``fit_seconds``. Summarise it with
         :func:`summarize_curve`.
 
     Examples
@@ -225,7 +300,7 @@ def robustness_curve(
     >>> df = robustness_curve({"tree": DecisionTreeClassifier()}, X_tr, y_tr, X_te, y_te,
     ...                       rates=(0.0, 0.4), seeds=range(2))
     >>> df.shape
-    (4, 6)
+    (4, 7)
     >>> summarize_curve(df)[["estimator", "rate", "n"]].values.tolist()
     [['tree', 0.0, 2], ['tree', 0.4, 2]]
     """
@@ -238,6 +313,9 @@ def robustness_curve(
         raise ValueError(f"perturbation must be one of {PERTURBATIONS}; got {perturbation!r}.")
     apply_to = _check_apply_to(apply_to, perturbation)
     rates = [check_rate(rate) for rate in rates]
+    fractions = [check_rate(f, "label_fraction") for f in label_fractions]
+    if not fractions or min(fractions) == 0:
+        raise ValueError(f"label_fractions must be non-empty and > 0; got {fractions}.")
     seeds = list(seeds)
     bad_seeds = [s for s in seeds if isinstance(s, bool) or not isinstance(s, Integral)]
     if bad_seeds or not seeds or not rates:
@@ -257,9 +335,12 @@ def robustness_curve(
             noise_mode,
             classes,
             rate,
+            fraction,
+            min_per_class,
             seed,
             scoring,
         )
+        for fraction in fractions
         for rate in rates
         for seed in seeds
         for name, estimator in estimators.items()
@@ -281,22 +362,24 @@ def robustness_curve(
 
 
 def summarize_curve(results: pd.DataFrame, value: str = "score") -> pd.DataFrame:
-    """Mean, standard deviation and count of the score per estimator and rate.
+    """Mean, standard deviation and count of the score per estimator, label fraction and rate.
 
     Parameters
     ----------
     results : pandas.DataFrame
         The output of :func:`robustness_curve` (columns ``estimator``, ``rate`` and
-        ``value``; ``perturbation`` is kept as a grouping key when present).
+        ``value``; ``perturbation`` and ``label_fraction`` are kept as grouping keys
+        when present).
     value : str, default="score"
         The column to summarise.
 
     Returns
     -------
     summary : pandas.DataFrame
-        Columns ``[perturbation,] estimator, rate, mean, std, n``; ``std`` is the
-        sample standard deviation over seeds (``ddof=1``, ``nan`` for one seed).
-        Rows keep the estimators' order of appearance and sort rates ascending.
+        Columns ``[perturbation,] estimator, [label_fraction,] rate, mean, std, n``;
+        ``std`` is the sample standard deviation over seeds (``ddof=1``, ``nan`` for one
+        seed). Rows keep the estimators' order of appearance and sort label fractions
+        and rates ascending.
 
     Examples
     --------
@@ -313,17 +396,17 @@ def summarize_curve(results: pd.DataFrame, value: str = "score") -> pd.DataFrame
             f"results lacks the columns {sorted(missing)}; pass the DataFrame returned "
             "by robustness_curve."
         )
-    keys = ["estimator", "rate"]
-    if "perturbation" in results.columns:
-        keys = ["perturbation", *keys]
+    fraction = ["label_fraction"] if "label_fraction" in results.columns else []
+    keys = ["estimator", *fraction, "rate"]
+    outer = ["perturbation"] if "perturbation" in results.columns else []
     order = {name: i for i, name in enumerate(pd.unique(results["estimator"]))}
     summary = (
-        results.groupby(keys, sort=False)[value]
+        results.groupby([*outer, *keys], sort=False)[value]
         .agg(mean="mean", std="std", n="count")
         .reset_index()
     )
     summary["_order"] = summary["estimator"].map(order)
-    sort_keys = ["_order", "rate"] if len(keys) == 2 else ["perturbation", "_order", "rate"]
+    sort_keys = [*outer, "_order", *fraction, "rate"]
     summary = summary.sort_values(sort_keys, kind="stable").drop(columns="_order")
     return summary.reset_index(drop=True)
 
@@ -381,11 +464,18 @@ def plot_robustness_curve(
             ) from exc
         _, ax = plt.subplots()
 
-    several = "perturbation" in summary.columns and summary["perturbation"].nunique() > 1
-    keys = ["perturbation", "estimator"] if several else ["estimator"]
+    keys = ["estimator"]
+    if "perturbation" in summary.columns and summary["perturbation"].nunique() > 1:
+        keys = ["perturbation", *keys]
+    fractions = "label_fraction" in summary.columns and summary["label_fraction"].nunique() > 1
+    if fractions:
+        keys.append("label_fraction")
     for key, group in summary.groupby(keys, sort=False):
         group = group.sort_values("rate")
-        label = " / ".join(str(k) for k in key) if several else str(key[0])
+        parts = [str(k) for k in key]
+        if fractions:
+            parts[-1] = f"{float(key[-1]):.0%} labels"
+        label = " / ".join(parts)
         rate = group["rate"].to_numpy(dtype=float)
         mean = group["mean"].to_numpy(dtype=float)
         # One seed gives no spread: draw no band rather than a NaN one.

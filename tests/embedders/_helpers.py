@@ -9,5 +9,5 @@ class TrainingSpy(Callback):
     def __init__(self):
         self.started = 0
 
-    def on_train_begin(self, estimator, history):
+    def on_train_begin(self, net, **kwargs):
         self.started += 1

@@ -173,10 +173,11 @@ def test_input_never_modified(small_tabular):
         (lambda X: np.where(np.arange(X.size).reshape(X.shape) == 3, np.inf, X), "infinity"),
         (lambda X: X[:0], "0 sample"),
         (lambda X: X[:1], "1 sample"),
-        (lambda X: pd.DataFrame({"a": X[:, 0], "b": ["x"] * len(X)}), "'b'.*OneHotEncoder"),
+        (lambda X: pd.DataFrame({"a": X[:, 0], "b": np.nan}).assign(c=["x"] * len(X)),
+         "NaN in the numeric column 'b'"),
         (lambda X: X[:, :0], "0 feature"),
     ],
-    ids=["nan", "inf", "empty", "one-sample", "non-numeric", "no-features"],
+    ids=["nan", "inf", "empty", "one-sample", "nan-in-mixed-frame", "no-features"],
 )
 def test_bad_input_fails_before_training(small_tabular, make_X, match):
     X, _ = small_tabular

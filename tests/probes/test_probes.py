@@ -29,7 +29,9 @@ from skcontrast.probes import (
     evaluate_probes,
     make_knn_probe,
     make_logistic_probe,
+    make_probe,
     probe_scores,
+    score_probes,
 )
 
 EXPECTED_COLUMNS = [
@@ -190,7 +192,7 @@ def test_knn_and_logistic_probes_follow_ts2vec():
     assert isinstance(ovr, OneVsRestClassifier)
     assert isinstance(ovr.estimator, LogisticRegression)
     assert ovr.estimator.random_state == 0
-    assert set(PROBES) == {"svm", "knn", "logistic", "random_forest"}
+    assert set(PROBES) == {"svm", "knn", "logistic", "random_forest", "gradient_boosting"}
     assert isinstance(PROBES["svm"](), SVMProbe)
     forest = PROBES["random_forest"](random_state=3)
     assert forest.random_state == 3 and forest.n_estimators == 500
@@ -346,3 +348,21 @@ def test_cross_validate_probes_adds_folds_and_is_reproducible():
     assert first["fold"].tolist() == [0, 0, 1, 1, 2, 2]
     again = cross_validate_probes(None, X, y, cv=3, probes=("knn", "logistic"), random_state=0)
     pd.testing.assert_series_equal(first["accuracy"], again["accuracy"])
+
+
+def test_score_probes_scores_given_features_like_evaluate_probes():
+    X, y = _data(60, 2)
+    given = score_probes(X[:40], y[:40], X[40:], y[40:], ("knn", "logistic"), random_state=0)
+    fitted = evaluate_probes(None, X[:40], y[:40], X[40:], y[40:], ("knn", "logistic"),
+                             random_state=0)
+    assert list(given.columns) == ["probe", "accuracy", "auroc", "auprc", "probe_fit_seconds",
+                                   "n_features"]
+    pd.testing.assert_frame_equal(given[["probe", "accuracy", "auroc", "auprc"]],
+                                  fitted[["probe", "accuracy", "auroc", "auprc"]])
+
+
+def test_make_probe_seeds_and_rejects_unknown_names():
+    assert make_probe("svm", random_state=3).random_state == 3
+    assert make_probe("logistic", 1, C=0.5).named_steps["logistic"].estimator.C == 0.5
+    with pytest.raises(ValueError, match="Unknown probe"):
+        make_probe("forest")

@@ -154,6 +154,7 @@ def test_results_columns_reproducible_and_parallel(data):
         "estimator",
         "perturbation",
         "rate",
+        "label_fraction",
         "seed",
         "score",
         "fit_seconds",

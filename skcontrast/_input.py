@@ -21,6 +21,7 @@ from numbers import Integral
 
 import numpy as np
 import pandas as pd
+from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
 from ._compat import Interval, StrOptions, _check_feature_names, validate_data
@@ -32,7 +33,7 @@ from ._preprocessing import (
     standardize_float32,
 )
 from .encoders.dilated_conv import DilatedConvEncoder
-from .encoders.mlp import MLP
+from .encoders.mlp import MLP, InputConcat
 from .encoders.pooling import PooledSeriesEncoder
 
 __all__ = [
@@ -203,10 +204,16 @@ class TabularInputMixin:
     column, so that augmentations act on whole input columns (SCARF's corruption
     replaces a categorical cell by another category, never one indicator at a time).
 
-    Reads the parameters ``n_components``, ``hidden_size``, ``n_layers`` and
-    ``standardize``; fits ``mean_``, ``scale_`` (per input column; 0 and 1 for
-    categorical ones), ``categorical_features_`` (a boolean mask) and ``categories_``
-    (the sorted categories of each categorical column, ``None`` for numeric ones).
+    With ``include_input=True`` the representation is ``[x, f(x)]``: the preprocessed
+    input (standardised numbers, one-hot categories) followed by the encoder's output
+    (:class:`~skcontrast.encoders.InputConcat`), so that a linear probe never loses the
+    raw signal.
+
+    Reads the parameters ``n_components``, ``hidden_size``, ``n_layers``,
+    ``standardize`` and ``include_input``; fits ``mean_``, ``scale_`` (per input column;
+    0 and 1 for categorical ones), ``categorical_features_`` (a boolean mask) and
+    ``categories_`` (the sorted categories of each categorical column, ``None`` for
+    numeric ones).
     """
 
     _parameter_constraints: dict = {
@@ -214,6 +221,7 @@ class TabularInputMixin:
         "hidden_size": [Interval(Integral, 1, None, closed="left")],
         "n_layers": [Interval(Integral, 1, None, closed="left")],
         "standardize": ["boolean"],
+        "include_input": ["boolean"],
     }
 
     def _validate_X(self, X, *, reset):
@@ -324,6 +332,47 @@ class TabularInputMixin:
         return MLP(self._encoded_width(), self.n_components, n_layers=self.n_layers,
                    hidden_size=self.hidden_size)
 
+    def _network(self) -> nn.Module:
+        if self.include_input:
+            return InputConcat(self.encoder_, self._encoded_width())
+        return self.encoder_
+
+    def _encoded_feature_names(self) -> list[str]:
+        """Names of the preprocessed input columns: a column's name, or name_category."""
+        names = getattr(self, "feature_names_in_", None)
+        if names is None:
+            names = [f"x{j}" for j in range(self.n_features_in_)]
+        out = []
+        for name, categories in zip(names, self.categories_):
+            if categories is None:
+                out.append(str(name))
+            else:
+                out += [f"{name}_{category}" for category in categories]
+        return out
+
+    def get_feature_names_out(self, input_features=None):
+        """Output feature names: the input's, then ``<class name><i>`` for ``f(x)``.
+
+        Without ``include_input`` only the ``<class name><i>`` names.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Ignored: the names come from ``fit``.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str
+        """
+        check_is_fitted(self, "encoder_")
+        prefix = type(self).__name__.lower()
+        inputs = self._encoded_feature_names() if self._uses_input_block() else []
+        learned = [f"{prefix}{i}" for i in range(self._n_features_out - len(inputs))]
+        return np.asarray(inputs + learned, dtype=object)
+
+    def _uses_input_block(self) -> bool:
+        return bool(self.include_input)
+
 
 class SeriesInputMixin:
     """Time series: validation of the ``(N, C, T)`` layout and a pooled dilated-conv encoder.
@@ -396,7 +445,8 @@ class TabularOrSeriesInputMixin(TabularInputMixin, SeriesInputMixin):
     :class:`SeriesInputMixin`, and ``"auto"`` reads 3-D input as time series and anything
     else as tabular. The resolved kind is stored in ``input_type_``. ``hidden_size=None``
     means 256 for tabular input (SCARF's MLP) and 64 for time series (TS2Vec's encoder).
-    Series never drop an all-NaN training sample (every sample may carry a label).
+    Series never drop an all-NaN training sample (every sample may carry a label), and
+    ignore ``include_input``.
 
     Training defaults per kind, for embedders that also use
     :class:`~skcontrast.base.EarlyStoppingMixin`: ``max_epochs=None`` runs
@@ -465,7 +515,11 @@ class TabularOrSeriesInputMixin(TabularInputMixin, SeriesInputMixin):
                    hidden_size=self._hidden_size())
 
     def _network(self) -> nn.Module:
-        return SeriesInputMixin._network(self) if self._is_series else self.encoder_
+        kind = SeriesInputMixin if self._is_series else TabularInputMixin
+        return kind._network(self)
+
+    def _uses_input_block(self) -> bool:
+        return bool(self.include_input) and not self._is_series
 
     def _expected_failed_checks(self):
         if self.input_type != "time_series":

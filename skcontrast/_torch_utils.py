@@ -14,6 +14,7 @@ import torch
 from torch import nn
 
 __all__ = [
+    "available_devices",
     "build_module",
     "check_generator",
     "make_adam",
@@ -51,28 +52,60 @@ def check_generator(generator) -> None:
         )
 
 
-def resolve_device(device: str | torch.device) -> torch.device:
-    """Turn the ``device`` parameter into a concrete ``torch.device``.
+def available_devices() -> list[str]:
+    """The devices this machine can train on: ``"cpu"``, then ``"cuda:N"`` and ``"mps"``.
 
-    ``"auto"`` picks CUDA when it is available and the CPU otherwise. Asking for CUDA
-    on a machine without it is an error, raised before any training starts.
+    Examples
+    --------
+    >>> "cpu" in available_devices()
+    True
     """
+    devices = ["cpu"]
+    if torch.cuda.is_available():
+        devices += [f"cuda:{i}" for i in range(torch.cuda.device_count())]
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        devices.append("mps")
+    return devices
+
+
+def resolve_device(device: str | torch.device) -> torch.device:
+    """Turn the ``device`` parameter into a concrete ``torch.device``, or raise ``ValueError``.
+
+    ``"auto"`` picks CUDA when it is available, else the CPU (Apple's MPS is used
+    when asked for by name: not every operation is as fast or as exact there). Any
+    other value must name a device this machine has (``"cpu"``, ``"cuda"``,
+    ``"cuda:N"``, ``"mps"``): asking for one it lacks, or for a device that cannot
+    train (``"meta"``), is an error raised before any training starts, with the list
+    of available devices.
+    """
+    available = available_devices()
     if isinstance(device, torch.device):
         device = str(device)
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     try:
         resolved = torch.device(device)
-    except (RuntimeError, TypeError) as exc:
+    except (RuntimeError, TypeError, ValueError) as exc:
         raise ValueError(
-            f"device={device!r} is not a torch device; use 'auto', 'cpu', 'cuda' or 'cuda:N'."
+            f"device={device!r} is not a torch device; use 'auto' or one of {available}."
         ) from exc
-    if resolved.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(
-            f"device={device!r} was requested but CUDA is not available on this machine; "
-            "use device='cpu' or device='auto'."
-        )
-    return resolved
+    if resolved.type == "cuda":
+        index = 0 if resolved.index is None else resolved.index
+        if f"cuda:{index}" not in available:
+            raise ValueError(
+                f"device={device!r} was requested but this machine has no such CUDA "
+                f"device; available: {available}. Use device='auto' or 'cpu'."
+            )
+        return resolved
+    if resolved.type == "mps" and "mps" in available:
+        return resolved
+    if resolved.type == "cpu":
+        return resolved
+    raise ValueError(
+        f"device={device!r} cannot train models on this machine; available: {available}. "
+        "Use device='auto' or 'cpu'."
+    )
 
 
 def reset_parameters(module: nn.Module, generator: torch.Generator) -> nn.Module:

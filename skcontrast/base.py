@@ -55,6 +55,7 @@ from __future__ import annotations
 
 import copy
 import math
+import warnings
 from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
 
@@ -419,19 +420,29 @@ class EarlyStoppingMixin:
         return bool(self.early_stopping)
 
     def _n_validation(self, n_samples: int) -> int:
-        """Rows held out for early stopping: ``ceil(validation_fraction * n_samples)``."""
+        """Rows held out for early stopping: ``ceil(validation_fraction * n_samples)``.
+
+        0 without early stopping, and when that would leave fewer than 2 validation or
+        2 training rows: too few rows to stop on, training then runs ``max_epochs``
+        (:meth:`_check_validation_size` warns).
+        """
         if not self._uses_early_stopping():
             return 0
-        return math.ceil(self.validation_fraction * n_samples)
+        n_valid = math.ceil(self.validation_fraction * n_samples)
+        return n_valid if n_valid >= 2 and n_samples - n_valid >= 2 else 0
 
     def _check_validation_size(self, n_samples: int) -> None:
-        n_valid = self._n_validation(n_samples)
-        if self._uses_early_stopping() and (n_valid < 2 or n_samples - n_valid < 2):
-            raise ValueError(
-                f"early_stopping holds out ceil(validation_fraction * n_samples) = {n_valid} "
-                f"of {n_samples} samples, but at least 2 validation and 2 training samples "
-                "are needed. Pass more samples, raise validation_fraction, or set "
-                "early_stopping=False."
+        """Warn when early stopping is asked for but the data are too few to hold rows out."""
+        if self._uses_early_stopping() and self._n_validation(n_samples) == 0:
+            n_valid = math.ceil(self.validation_fraction * n_samples)
+            warnings.warn(
+                f"early stopping would hold out ceil(validation_fraction * n_samples) = "
+                f"{n_valid} of {n_samples} samples, but at least 2 validation and 2 training "
+                f"samples are needed: training runs max_epochs={self.max_epochs} without "
+                "early stopping. Pass more samples, raise validation_fraction, or set "
+                "early_stopping=False to silence this warning.",
+                UserWarning,
+                stacklevel=6,  # the caller of fit
             )
 
     def _stopping_rule(self) -> StoppingRule | None:

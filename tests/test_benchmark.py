@@ -64,7 +64,7 @@ def test_rows_cover_every_combination(tiny_results):
     assert set(df.loc[df["embedder"] == "raw", "probe"]) == {"logistic", "random_forest"}
     assert df["accuracy"].between(0, 1).all() and df["auroc"].notna().all()
     assert (df.loc[df["embedder"] == "raw", "fit_seconds"] == 0).all()
-    assert (df.loc[df["embedder"] == "SCARF", "n_features"] == 4).all()
+    assert (df.loc[df["embedder"] == "SCARF", "n_features"] == 4 + 4).all()  # [x, f(x)]
 
 
 def test_unsupervised_embeddings_reused_across_label_noise_rates(tiny_results):
@@ -140,7 +140,7 @@ def test_embedder_recipes_build_the_pipeline_they_name():
     X = np.random.RandomState(0).normal(size=(4, 1, 6))
     X[0, 0, 2] = X[1, 0, 4] = np.nan  # missing timestamps: imputed before SCARF
     scarf.set_params(embedder__max_epochs=1, embedder__early_stopping=False)
-    assert scarf.fit_transform(X).shape == (4, 256)  # SCARF: n_components=256
+    assert scarf.fit_transform(X).shape == (4, 6 + 32)  # SCARF: [x, f(x)], n_components=32
     assert not specs["SCARF"].is_supervised() and specs["SupCon"].is_supervised()
 
 
@@ -220,3 +220,21 @@ def test_cli_runs_a_config_file_and_writes_results(tmp_path, capsys):
     assert "quick:" in capsys.readouterr().out
     with pytest.raises(SystemExit):
         main(["nope"])
+
+
+def test_conditions_whose_labels_fall_in_one_class_are_recorded_without_scores(monkeypatch):
+    # 2 labelled rows per class, every label redrawn uniformly: for some seeds all four
+    # land in one class, and nothing can be trained on them.
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(100, 3)), np.repeat([0, 1], 50)
+    monkeypatch.setattr("skcontrast.benchmark._runner.load_tabular", lambda name: (X, y))
+    config = parse_config({
+        "name": "one-class", "datasets": [{"loader": "tabular", "name": "toy"}],
+        "perturbation": {"kind": "label_noise", "rates": [1.0]}, "seeds": list(range(12)),
+        "label_fraction": [0.01], "probes": ["logistic"],
+        "embedders": {"raw": {"estimator": "raw"}},
+    })
+    df = run_benchmark(config, progress=False)
+    unscored = df[df["accuracy"].isna()]
+    assert len(unscored) > 0 and len(df) == 12
+    assert (unscored["n_features"] == -1).all() and df["accuracy"].notna().any()

@@ -60,3 +60,28 @@ def test_make_adam_falls_back_to_foreach_without_a_fused_kernel(monkeypatch):
     monkeypatch.setattr(torch.optim, "Adam", adam_without_fused_cpu)
     optimizer = make_adam(nn.Linear(3, 2).parameters(), 1e-3)
     assert optimizer.defaults["foreach"] is True and not optimizer.defaults["fused"]
+
+
+@pytest.mark.parametrize("device", ["meta", "xpu", "mps", "cuda:7", "banana", "cuda"])
+def test_devices_this_machine_lacks_are_refused_with_the_list(device, monkeypatch):
+    from skcontrast._torch_utils import available_devices, resolve_device
+
+    if device in available_devices() or (device == "cuda" and torch.cuda.is_available()):
+        pytest.skip(f"{device} exists here")
+    with pytest.raises(ValueError, match=r"available|use 'auto'"):
+        resolve_device(device)
+
+
+def test_auto_and_explicit_devices_resolve():
+    from skcontrast._torch_utils import resolve_device
+
+    assert resolve_device(torch.device("cpu")) == torch.device("cpu")
+    assert resolve_device("auto").type == ("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def test_mps_is_used_when_torch_has_it(monkeypatch):
+    from skcontrast._torch_utils import resolve_device
+
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: True)
+    assert resolve_device("mps") == torch.device("mps")
+    assert resolve_device("auto").type != "mps"  # only when asked for by name

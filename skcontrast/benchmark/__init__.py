@@ -13,6 +13,7 @@ the shipped ones live in ``skcontrast/benchmark/configs``.
 
 from ._config import BenchmarkConfig, available_configs, load_config
 from ._report import (
+    across_datasets,
     environment,
     markdown_report,
     paired_differences,
@@ -23,6 +24,7 @@ from ._runner import run_benchmark
 
 __all__ = [
     "BenchmarkConfig",
+    "across_datasets",
     "available_configs",
     "environment",
     "load_config",

@@ -42,7 +42,8 @@ Datasets: ``{"loader": "ucr", "name": ...}`` (the archive's train/test split; op
 baselines of mixed tables), ``flatten``
 (feed ``(n, c, t)`` series as ``(n, c * t)`` tables), ``supervised`` (pass the
 training labels to ``fit``; default: whether the estimator requires ``y``) and
-``probes`` (overrides the config's list for this row) and ``finetune`` (``true`` or a
+``probes`` (overrides the config's list for this row; ``[]`` with ``finetune``: the
+fine-tuning row alone) and ``finetune`` (``true`` or a
 dict of :class:`~skcontrast.FineTunedClassifier` parameters: also fine-tune the
 embedder on the labelled rows, as an extra row whose probe is ``"fine-tuned"``;
 ``{"pretrained": false}`` trains the same network from its initial weights). A parameter value
@@ -60,7 +61,8 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from sklearn.compose import make_column_selector, make_column_transformer
+import pandas as pd
+from sklearn.compose import make_column_transformer
 from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
@@ -128,7 +130,7 @@ class EmbedderSpec:
         if self.onehot:
             steps.append(("onehot", make_column_transformer(
                 (OneHotEncoder(handle_unknown="ignore", sparse_output=False),
-                 make_column_selector(dtype_exclude="number")),
+                 _categorical_columns),
                 remainder="passthrough", verbose_feature_names_out=False,
             )))
         if self.flatten:
@@ -223,6 +225,14 @@ class BenchmarkConfig:
         if rates is not None:
             raw["perturbation"]["rates"] = list(rates)
         return parse_config(raw)
+
+
+def _categorical_columns(X) -> list:
+    """The non-numeric columns of a DataFrame (none for an array): what ``onehot`` encodes."""
+    if not hasattr(X, "dtypes"):
+        return []
+    return [c for c, dtype in X.dtypes.items() if not pd.api.types.is_numeric_dtype(dtype)
+            or isinstance(dtype, pd.CategoricalDtype)]
 
 
 def _resolve_callables(params: dict) -> dict:
@@ -341,6 +351,9 @@ def _parse_embedder(name, entry) -> EmbedderSpec:
         raise ConfigError(f"{where}: finetune must be true or a dict of FineTunedClassifier "
                           "parameters, on a bare trained skcontrast embedder (no untrained, "
                           "impute, scale, flatten or onehot).")
+    if probes == () and finetune is None:
+        raise ConfigError(f"{where}: 'probes': [] leaves nothing to score; give probes or "
+                          "'finetune'.")
     spec = EmbedderSpec(
         name=name,
         estimator=estimator,
@@ -475,8 +488,8 @@ def load_config(name_or_path) -> BenchmarkConfig:
     --------
     >>> from skcontrast.benchmark import load_config
     >>> config = load_config("quick")
-    >>> config.perturbation, config.rates
-    ('label_noise', (0.0, 0.2, 0.4))
+    >>> config.perturbation, config.rates, config.label_fractions
+    ('label_noise', (0.0, 0.3), (0.05, 1.0))
     """
     if isinstance(name_or_path, dict):
         return parse_config(name_or_path)

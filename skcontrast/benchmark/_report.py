@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
+    "across_datasets",
     "environment",
     "markdown_report",
     "paired_differences",
@@ -111,6 +112,48 @@ def paired_differences(results: pd.DataFrame, baseline, metric: str = "accuracy"
     return out.reset_index()[[*keys, "mean", "se", "wins", "losses", "n"]]
 
 
+def across_datasets(results: pd.DataFrame, baseline, metric: str = "accuracy") -> pd.DataFrame:
+    """Paired differences against a baseline, averaged over datasets, with datasets won.
+
+    A row "beats the baseline on most datasets" when ``wins`` is more than half of
+    ``n_datasets``; the mean alone can hide one dataset that dominates.
+
+    Parameters
+    ----------
+    results : pandas.DataFrame
+        The output of :func:`run_benchmark` (several datasets).
+    baseline : tuple of (str, str)
+        ``(embedder, probe)`` of the baseline row.
+    metric : str, default="accuracy"
+        The column compared.
+
+    Returns
+    -------
+    summary : pandas.DataFrame
+        Per (embedder, probe, label fraction, rate): ``mean`` (the mean over datasets of
+        the per-dataset mean difference), ``wins``, ``losses`` (datasets where that
+        difference is positive, negative) and ``n_datasets``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from skcontrast.benchmark import across_datasets
+    >>> df = pd.DataFrame({"dataset": ["a", "a", "b", "b"], "perturbation": "label_noise",
+    ...                    "rate": 0.0, "embedder": ["raw", "e"] * 2, "probe": "logistic",
+    ...                    "seed": 0, "accuracy": [0.8, 0.9, 0.7, 0.6]})
+    >>> summary = across_datasets(df, ("raw", "logistic"))
+    >>> summary[["embedder", "mean", "wins", "n_datasets"]].values.tolist()
+    [['e', 0.0, 1, 2]]
+    """
+    diffs = paired_differences(results, baseline, metric)
+    keys = [k for k in _keys(results) if k != "dataset"]
+    grouped = diffs.groupby(keys, sort=False)["mean"]
+    out = grouped.agg(mean="mean", n_datasets="count")
+    out["wins"] = grouped.apply(lambda d: int((d > 1e-12).sum()))
+    out["losses"] = grouped.apply(lambda d: int((d < -1e-12).sum()))
+    return out.reset_index()[[*keys, "mean", "wins", "losses", "n_datasets"]]
+
+
 def _cell(mean, std) -> str:
     return f"{mean:.3f} ± {std:.3f}" if np.isfinite(std) else f"{mean:.3f}"
 
@@ -198,6 +241,28 @@ def markdown_report(results: pd.DataFrame, *, title: str = "", header: str = "",
                     f"### {dataset}: {metric} minus {baseline[0]} + {baseline[1]} (paired by "
                     f"seed: mean ± standard error; wins/losses over seeds) vs {what}",
                     diffs, conditions, by_fraction)
+    if baseline is not None and results["dataset"].nunique() > 1:
+        conditions = _conditions(results)
+        by_fraction = len({f for f, _ in conditions}) > 1
+        for metric in ("accuracy", "auroc"):
+            summary = across_datasets(results, baseline, metric)
+            lines += [
+                f"## All {results['dataset'].nunique()} datasets: {metric} minus "
+                f"{baseline[0]} + {baseline[1]}, the mean over datasets of each dataset's "
+                "mean paired difference (datasets won/lost)",
+                "",
+                "| embedder | probe | "
+                + " | ".join(_condition_label(f, r, by_fraction) for f, r in conditions) + " |",
+                "|---|---|" + "---|" * len(conditions),
+            ]
+            for (embedder, probe), group in summary.groupby(["embedder", "probe"], sort=False):
+                cells = []
+                for fraction, rate in conditions:
+                    row = _condition_frame(group, fraction, rate)
+                    cells.append(f"{row['mean'].iloc[0]:+.3f} ({int(row['wins'].iloc[0])}/"
+                                 f"{int(row['losses'].iloc[0])})" if len(row) else "")
+                lines.append(f"| {embedder} | {probe} | " + " | ".join(cells) + " |")
+            lines.append("")
     return "\n".join(lines)
 
 

@@ -132,6 +132,17 @@ def _embed(model, X_train, X_test):
     return Z, time.perf_counter() - start
 
 
+def _unscored(spec, config) -> pd.DataFrame:
+    """The rows of a (spec, condition) whose labelled rows hold a single class: no scores."""
+    names = [build_probe(p, 0)[0] for p in (config.probes if spec.probes is None
+                                             else spec.probes)]
+    if spec.finetune is not None:
+        names.append("fine-tuned" if spec.finetune.get("pretrained", True)
+                     else "fine-tuned (from scratch)")
+    return pd.DataFrame({"probe": names, "accuracy": np.nan, "auroc": np.nan,
+                         "auprc": np.nan, "probe_fit_seconds": np.nan, "n_features": -1})
+
+
 def _fine_tune(spec, model, data, seed):
     """Scores of FineTunedClassifier on the labelled rows (the embedder prefit on all rows)."""
     X_train, y_train, X_test, y_test = data
@@ -237,21 +248,38 @@ def _run_seed(config, specs, dataset, loaded, classes, seed, update) -> list[pd.
             X_train, y_train, X_test, y_test = data
             labelled = ~np.asarray(pd.isna(y_train), dtype=bool)
             _, y_labelled = labelled_subset(X_train, y_train)
+            # A few labels redrawn at random can all land in one class: nothing can be
+            # trained on them; those rows are recorded without scores.
+            one_class = np.unique(y_labelled).size < 2
             for spec, supervised in specs:
+                if one_class:
+                    rows.append(_unscored(spec, config).assign(
+                        dataset=dataset.name, perturbation=config.perturbation, rate=rate,
+                        label_fraction=fraction, seed=seed, embedder=spec.name,
+                        fit_seconds=np.nan, transform_seconds=np.nan, embedding_reused=False,
+                    ))
+                    continue
                 # An embedder's training data: every training row (perturbed with the rate
                 # when the perturbation touches X) and, if it uses labels, the labels.
                 key = (spec.name, rate if x_perturbed else None,
                        (fraction, rate) if supervised else None)
+                probe_specs = config.probes if spec.probes is None else spec.probes
+                # A fine-tuning row from the initial weights needs no trained embedder.
+                needed = bool(probe_specs) or spec.finetune.get("pretrained", True)
                 reused = key in fitted
                 if not reused:
-                    model, fit_s = _fit_embedder(spec, X_train, y_train, seed, supervised)
-                    fitted[key] = (model, fit_s, *_embed(model, X_train, X_test))
+                    model, fit_s = (_fit_embedder(spec, X_train, y_train, seed, supervised)
+                                    if needed else (None, 0.0))
+                    embedded = _embed(model, X_train, X_test) if needed else ((None, None), 0.0)
+                    fitted[key] = (model, fit_s, *embedded)
                 model, fit_s, (Z_train, Z_test), transform_s = fitted[key]
-                probes = dict(build_probe(p, seed) for p in (spec.probes or config.probes))
-                scores = score_probes(Z_train[labelled], y_labelled, Z_test, y_test, probes)
+                scores = pd.DataFrame()
+                if probe_specs:
+                    probes = dict(build_probe(p, seed) for p in probe_specs)
+                    scores = score_probes(Z_train[labelled], y_labelled, Z_test, y_test, probes)
                 if spec.finetune is not None:
-                    scores = pd.concat([scores, _fine_tune(spec, model, data, seed)],
-                                       ignore_index=True)
+                    tuned = _fine_tune(spec, model, data, seed)
+                    scores = pd.concat([scores, tuned], ignore_index=True) if len(scores) else tuned
                 scores["fit_seconds"] = fit_s
                 scores["transform_seconds"] = transform_s
                 rows.append(scores.assign(

@@ -60,10 +60,12 @@ class ExpCLREmbedder(TabularOrSeriesInputMixin, EarlyStoppingMixin, BaseContrast
     **Expert features.** ``expert_features=None`` computes, for time series,
     :func:`~skcontrast.expert_features.time_series_expert_features` (17 NaN-aware
     summary statistics per channel: amplitude, shape, trend, roughness, crossing and
-    peak rates, spectrum, position of the extremes). Tabular input needs a callable.
-    Features whose training spread is below ``1e-6 * max(1, |mean|)`` are treated as
-    constant (centred, not scaled): they are round-off, e.g. the mean and standard
-    deviation of z-normalised series.
+    peak rates, spectrum, position of the extremes); for tabular rows, the preprocessed
+    features themselves (standardised numbers, one-hot categories): the encoder then
+    learns a representation whose distances follow those of the rows, which the label
+    information of the semi-supervised mode then bends. Features whose training spread
+    is below ``1e-6 * max(1, |mean|)`` are treated as constant (centred, not scaled):
+    they are round-off, e.g. the mean and standard deviation of z-normalised series.
 
     **Semi-supervised mode.** When ``y`` is given to :meth:`fit`, labels are folded
     into the similarity: for a pair whose two labels are both known ``s_ij`` becomes 1
@@ -92,8 +94,9 @@ class ExpCLREmbedder(TabularOrSeriesInputMixin, EarlyStoppingMixin, BaseContrast
         ``expert_features(X) -> F`` of shape ``(n_samples, n_expert)``, called once in
         :meth:`fit` on the validated training data: a float array ``(n_samples,
         n_channels, n_timesteps)`` with NaN for missing values for time series, the
-        raw (unstandardised) ``(n_samples, n_features)`` array for tabular input.
-        ``F`` must be finite. ``None``: the generic time-series features above.
+        raw (unstandardised) ``(n_samples, n_features)`` array for tabular input (a
+        DataFrame when it has categorical columns). ``F`` must be finite. ``None``:
+        the generic time-series features above, or the preprocessed rows of a table.
     input_type : {"auto", "tabular", "time_series"}, default="auto"
         How to read ``X``, see above.
     delta : float, default=1.0
@@ -138,6 +141,10 @@ class ExpCLREmbedder(TabularOrSeriesInputMixin, EarlyStoppingMixin, BaseContrast
     standardize : bool, default=True
         Z-score tabular input features (not the expert features, which are always
         standardised) with the training statistics. Ignored for time series.
+    include_input : bool, default=False
+        Tabular input: return ``[x, f(x)]``, the preprocessed row followed by the
+        encoder's output, so that a linear probe never loses the raw features (what
+        :class:`~skcontrast.SCARFEmbedder` does by default). Ignored for time series.
     inference_batch_size : int, default=256
         Samples per batch in :meth:`transform`.
     device : {"auto", "cpu", "cuda"} or str, default="auto"
@@ -238,6 +245,7 @@ class ExpCLREmbedder(TabularOrSeriesInputMixin, EarlyStoppingMixin, BaseContrast
         n_iter_no_change=10,
         tol=0.0,
         standardize=True,
+        include_input=False,
         inference_batch_size=256,
         device="auto",
         callbacks=None,
@@ -262,6 +270,7 @@ class ExpCLREmbedder(TabularOrSeriesInputMixin, EarlyStoppingMixin, BaseContrast
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
         self.standardize = standardize
+        self.include_input = include_input
         self.inference_batch_size = inference_batch_size
         self.device = device
         self.callbacks = callbacks
@@ -274,13 +283,6 @@ class ExpCLREmbedder(TabularOrSeriesInputMixin, EarlyStoppingMixin, BaseContrast
 
     # ------------------------------------------------------------------ hooks
     def _check_params(self, X, y):
-        if self.expert_features is None and not self._is_series:
-            raise ValueError(
-                f"{type(self).__name__} with expert_features=None computes time-series "
-                "features, but X was read as tabular (2-D). Pass expert_features=callable(X) "
-                "-> array of shape (n_samples, n_expert), or input_type='time_series' for "
-                "2-D univariate series."
-            )
         self._check_validation_size(X.shape[0])
 
     def _validate_y(self, X, y):
@@ -312,8 +314,12 @@ class ExpCLREmbedder(TabularOrSeriesInputMixin, EarlyStoppingMixin, BaseContrast
     def _expert_matrix(self, X) -> np.ndarray:
         """Compute and check the expert features of the training data."""
         name = type(self).__name__
-        func = time_series_expert_features if self.expert_features is None else (
-            self.expert_features)
+        if self.expert_features is not None:
+            func = self.expert_features
+        elif self._is_series:
+            func = time_series_expert_features
+        else:
+            func = self._preprocess  # the standardised rows: already checked and finite
         try:
             F = np.asarray(func(X), dtype=np.float64)
         except (TypeError, ValueError) as exc:

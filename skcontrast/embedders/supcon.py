@@ -130,6 +130,10 @@ class SupConEmbedder(TabularOrSeriesInputMixin, EarlyStoppingMixin, BaseContrast
     standardize : bool, default=True
         Z-score tabular features with the training mean and standard deviation.
         Ignored for time series.
+    include_input : bool, default=False
+        Tabular input: return ``[x, f(x)]``, the preprocessed row followed by the
+        encoder's output, so that a linear probe never loses the raw features (what
+        :class:`~skcontrast.SCARFEmbedder` does by default). Ignored for time series.
     inference_batch_size : int, default=256
         Samples per batch in :meth:`transform`.
     device : {"auto", "cpu", "cuda"} or str, default="auto"
@@ -233,6 +237,7 @@ class SupConEmbedder(TabularOrSeriesInputMixin, EarlyStoppingMixin, BaseContrast
         n_iter_no_change=10,
         tol=0.0,
         standardize=True,
+        include_input=False,
         inference_batch_size=256,
         device="auto",
         callbacks=None,
@@ -261,6 +266,7 @@ class SupConEmbedder(TabularOrSeriesInputMixin, EarlyStoppingMixin, BaseContrast
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
         self.standardize = standardize
+        self.include_input = include_input
         self.inference_batch_size = inference_batch_size
         self.device = device
         self.callbacks = callbacks

@@ -54,8 +54,8 @@ class UntrainedEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
     >>> from skcontrast import SCARFEmbedder, UntrainedEmbedder
     >>> X = np.random.RandomState(0).normal(size=(50, 6))
     >>> control = UntrainedEmbedder(SCARFEmbedder(n_components=8, random_state=0)).fit(X)
-    >>> control.transform(X).shape, control.embedder_.n_steps_
-    ((50, 8), 0)
+    >>> control.transform(X).shape, control.embedder_.n_steps_  # [x, f(x)]: 6 + 8 columns
+    ((50, 14), 0)
     """
 
     def __init__(self, embedder):

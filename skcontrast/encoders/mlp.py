@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-__all__ = ["MLP", "ProjectionHead"]
+__all__ = ["MLP", "InputConcat", "ProjectionHead"]
 
 
 class MLP(nn.Sequential):
@@ -102,3 +102,36 @@ class ProjectionHead(MLP):
                  hidden_size: int = 256):
         super().__init__(in_features, out_features, n_layers=n_layers, hidden_size=hidden_size,
                          activate_output=False)
+
+
+class InputConcat(nn.Module):
+    """An encoder whose representation keeps its input: ``[x, encoder(x)]``.
+
+    A linear model on this representation can always fall back on the (standardised)
+    input features, so appending learned features to them never takes the raw signal
+    away; it is how skcontrast's tabular embedders expose ``include_input=True``.
+
+    Parameters
+    ----------
+    encoder : nn.Module
+        Maps ``(batch, in_features)`` to ``(batch, encoder.out_features)``; called as
+        ``encoder(x, generator)``.
+    in_features : int
+        Width of the input.
+
+    Examples
+    --------
+    >>> import torch
+    >>> net = InputConcat(MLP(3, 4, n_layers=1), 3)
+    >>> net(torch.zeros(2, 3)).shape, net.out_features
+    (torch.Size([2, 7]), 7)
+    """
+
+    def __init__(self, encoder: nn.Module, in_features: int):
+        super().__init__()
+        self.encoder = encoder
+        self.in_features = int(in_features)
+        self.out_features = self.in_features + int(encoder.out_features)
+
+    def forward(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+        return torch.cat([x, self.encoder(x, generator)], dim=1)

@@ -83,7 +83,8 @@ def make_knn_probe(n_neighbors: int = 1) -> Pipeline:
     )
 
 
-def make_logistic_probe(random_state=None, max_iter: int = 1_000_000, C: float = 1.0) -> Pipeline:
+def make_logistic_probe(random_state=None, max_iter: int = 1_000_000, C: float = 1.0,
+                        scale: bool = True) -> Pipeline:
     """Return TS2Vec's linear probe: ``StandardScaler`` then one-vs-rest logistic regression.
 
     Parameters
@@ -96,11 +97,18 @@ def make_logistic_probe(random_state=None, max_iter: int = 1_000_000, C: float =
         rather than warns.
     C : float, default=1.0
         Inverse L2-regularisation strength (TS2Vec keeps the default).
+    scale : bool, default=True
+        Standardise the features first (TS2Vec's protocol). ``False`` fits the
+        logistic regression on the features as they come, as a
+        ``make_pipeline(embedder, LogisticRegression())`` does: with few labels it is the
+        better probe of skcontrast's tabular embeddings, whose standardised input block
+        then keeps the weight it has (the user guide, "When does pre-training help?").
 
     Returns
     -------
     probe : sklearn.pipeline.Pipeline
-        Steps ``"scaler"`` and ``"logistic"`` (a ``OneVsRestClassifier``), unfitted.
+        Steps ``"scaler"`` (when ``scale``) and ``"logistic"`` (a
+        ``OneVsRestClassifier``), unfitted.
 
     Notes
     -----
@@ -118,7 +126,8 @@ def make_logistic_probe(random_state=None, max_iter: int = 1_000_000, C: float =
     3
     """
     logistic = LogisticRegression(C=C, max_iter=max_iter, random_state=random_state)
-    return Pipeline([("scaler", StandardScaler()), ("logistic", OneVsRestClassifier(logistic))])
+    steps = [("scaler", StandardScaler())] if scale else []
+    return Pipeline([*steps, ("logistic", OneVsRestClassifier(logistic))])
 
 
 #: Factories of the three TS2Vec probes, by name. Each takes keyword arguments

@@ -41,7 +41,10 @@ def test_categorical_columns_are_one_hot_encoded(frame):
                                rtol=1e-5)
     np.testing.assert_array_equal(emb._feature_groups(), [0, 1, 1, 1, 1, 2, 2, 3, 4])
     Z = emb.transform(X)
-    assert Z.shape == (80, 8) and np.isfinite(Z).all()
+    assert Z.shape == (80, 9 + 8) and np.isfinite(Z).all()
+    assert list(emb.get_feature_names_out()[:9]) == [
+        "age", "city_<NA>", "city_oslo", "city_paris", "city_rome", "plan_basic", "plan_pro",
+        "score", "member"]
 
 
 def test_unseen_categories_encode_as_zeros(frame):

@@ -210,7 +210,6 @@ def test_input_never_modified(small_series):
         ({"expert_features": first_two, "delta": -1.0}, None, "delta"),
         ({"expert_features": first_two, "temperature": 0}, None, "temperature"),
         ({"expert_features": "mean"}, None, "expert_features"),
-        ({}, None, "expert_features=None computes time-series"),
         ({"expert_features": first_two}, lambda y: np.zeros_like(y), "single class"),
         ({"expert_features": first_two}, lambda y: np.full(y.size, np.nan), "no known label"),
         ({"expert_features": first_two}, lambda y: np.r_[y[:-1], np.nan] * 0, "single class"),
@@ -225,6 +224,28 @@ def test_bad_input_fails_before_training(small_tabular, params, make_y, match):
             X, None if make_y is None else make_y(y)
         )
     assert spy.started == 0
+
+
+def test_tabular_default_experts_are_the_standardised_rows(small_tabular, monkeypatch):
+    X, _ = small_tabular
+    from skcontrast.embedders import expclr as expclr_module
+
+    seen = []
+    original = expclr_module.expert_similarity
+
+    def recording(features, **kwargs):
+        seen.append(features)
+        return original(features, **kwargs)
+
+    monkeypatch.setattr(expclr_module, "expert_similarity", recording)
+    emb = ExpCLREmbedder(**FAST).fit(X)
+    assert emb.n_expert_features_ == X.shape[1]
+    standardised = (X - X.mean(axis=0)) / X.std(axis=0)
+    # Standardised experts are the standardised rows (up to float32 rounding).
+    np.testing.assert_allclose(emb.expert_mean_, 0, atol=1e-6)
+    np.testing.assert_allclose(emb.expert_scale_, 1, atol=1e-5)
+    rows = {tuple(np.round(r, 4)) for r in standardised}
+    assert all(tuple(np.round(r, 4)) in rows for r in seen[0].cpu().numpy())
 
 
 def test_series_with_an_empty_channel_fails_before_training(small_series):

@@ -48,8 +48,12 @@ def test_refit_forgets_previous_fit(small_tabular):
 def test_fit_attributes_and_shapes(small_tabular):
     X, _ = small_tabular
     emb = SCARFEmbedder(**{**FAST, "max_epochs": 50, "n_iter_no_change": 2}).fit(X)
-    assert emb.transform(X).shape == (60, 8)
-    assert emb.transform(X).dtype == np.float32
+    Z = emb.transform(X)
+    assert Z.shape == (60, 6 + 8) and Z.dtype == np.float32
+    # include_input: the standardised row first, then f(x).
+    np.testing.assert_allclose(Z[:, :6], (X - X.mean(axis=0)) / X.std(axis=0), rtol=1e-5,
+                               atol=1e-6)
+    assert SCARFEmbedder(**FAST, include_input=False).fit(X).transform(X).shape == (60, 8)
     assert emb.n_features_in_ == 6
     assert emb.n_corrupted_features_ == 3
     assert len(emb.loss_curve_) == emb.n_iter_ == len(emb.validation_loss_curve_)
@@ -115,7 +119,7 @@ def test_clone_pickle_and_pandas_output(small_tabular):
     emb = SCARFEmbedder(**FAST).set_output(transform="pandas")
     out = emb.fit_transform(df)
     assert isinstance(out, pd.DataFrame)
-    assert list(out.columns) == [f"scarfembedder{i}" for i in range(8)]
+    assert list(out.columns) == [*df.columns, *[f"scarfembedder{i}" for i in range(8)]]
     assert list(emb.feature_names_in_) == list(df.columns)
     restored = pickle.loads(pickle.dumps(emb))
     pd.testing.assert_frame_equal(restored.transform(df), out)
@@ -210,15 +214,17 @@ def test_bad_parameters_fail_before_training(small_tabular, params, match):
 def test_cuda_requested_without_cuda(small_tabular):
     if torch.cuda.is_available():
         pytest.skip("CUDA is available")
-    with pytest.raises(ValueError, match="CUDA is not available"):
+    with pytest.raises(ValueError, match="no such CUDA device; available: \\['cpu'"):
         SCARFEmbedder(**FAST, device="cuda").fit(small_tabular[0])
 
 
-def test_too_few_rows_for_early_stopping():
+def test_too_few_rows_for_early_stopping_train_without_it():
     X = np.random.RandomState(0).normal(size=(5, 4))
-    with pytest.raises(ValueError, match="early_stopping=False"):
-        SCARFEmbedder(**FAST).fit(X)
-    assert SCARFEmbedder(**FAST, early_stopping=False).fit(X).transform(X).shape == (5, 8)
+    with pytest.warns(UserWarning, match="without early stopping"):
+        emb = SCARFEmbedder(**FAST).fit(X)
+    assert emb.n_iter_ == FAST["max_epochs"] and emb.best_epoch_ is None
+    assert emb.validation_loss_curve_ == []
+    assert SCARFEmbedder(**FAST, early_stopping=False).fit(X).transform(X).shape == (5, 4 + 8)
 
 
 def test_wrong_number_of_features_at_transform(small_tabular):

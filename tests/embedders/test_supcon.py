@@ -186,7 +186,6 @@ def test_bad_labels_fail_before_training(small_tabular, make_y, match):
         ({"input_type": "time_series"}, lambda X: np.where(np.arange(60)[:, None] == 2,
                                                            np.nan, X), "no observed"),
         ({"input_type": "time_series"}, lambda X: X[:, :1], "too short"),
-        ({"validation_fraction": 0.01}, lambda X: X[:20], "early_stopping=False"),
     ],
 )
 def test_bad_parameters_and_input_fail_before_training(small_tabular, params, make_X, match):
@@ -231,3 +230,11 @@ def test_identical_views_warn(small_tabular):
     X, y = small_tabular
     with pytest.warns(UserWarning, match="identical"):
         SupConEmbedder(**FAST, corruption_rate=0.0, noise_std=0.0).fit(X, y)
+
+
+def test_too_few_rows_for_early_stopping_train_without_it(small_tabular):
+    X, y = small_tabular
+    with pytest.warns(UserWarning, match="without early stopping"):
+        emb = SupConEmbedder(**{**FAST, "early_stopping": True},
+                             validation_fraction=0.01).fit(X[:20], y[:20])
+    assert emb.best_epoch_ is None and emb.n_iter_ == FAST["max_epochs"]

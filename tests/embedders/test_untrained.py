@@ -8,11 +8,11 @@ from skcontrast import SCARFEmbedder, SupConEmbedder, TS2VecEmbedder, UntrainedE
 from skcontrast.callbacks import Callback
 
 FAST = dict(n_components=8, hidden_size=16, max_epochs=2, batch_size=16, early_stopping=False,
-            random_state=0)
+            include_input=False, random_state=0)
 
 
 class NeverTrain(Callback):
-    def on_train_begin(self, estimator, history):
+    def on_train_begin(self, net, **kwargs):
         raise AssertionError("UntrainedEmbedder must not start training")
 
 

@@ -35,12 +35,14 @@ from ._preprocessing import (
 from .encoders.dilated_conv import DilatedConvEncoder
 from .encoders.mlp import MLP, InputConcat
 from .encoders.pooling import PooledSeriesEncoder
+from .utils import pad_series
 
 __all__ = [
     "SeriesInputMixin",
     "TabularInputMixin",
     "TabularOrSeriesInputMixin",
     "as_3d_series",
+    "check_array_like",
     "check_numeric_frame",
     "input_ndim",
     "validate_series",
@@ -73,13 +75,73 @@ def check_numeric_frame(X, name: str) -> None:
             )
 
 
+def check_array_like(X, name: str) -> None:
+    """Refuse, with the fix, inputs that are not tables of numbers before numpy guesses.
+
+    Sets, dicts and strings are not array-like; structured arrays, date/time arrays and
+    complex numbers are not features. Sparse matrices are left to the validation that
+    follows (it says they are not supported and how to densify them).
+    """
+    if hasattr(X, "toarray"):
+        return
+    if isinstance(X, pd.DataFrame) and X.columns.duplicated().any():
+        duplicated = sorted({str(c) for c in X.columns[X.columns.duplicated()]})
+        raise ValueError(
+            f"{name} needs distinct column names; {duplicated} appear more than once. "
+            "Rename or drop the duplicates."
+        )
+    if isinstance(X, set | frozenset | dict | str | bytes) or X is None or np.isscalar(X):
+        raise TypeError(
+            f"{name} needs X as an array-like of rows (a numpy array, a list of rows, a "
+            f"pandas DataFrame); got {type(X).__name__}."
+        )
+    dtype = getattr(X, "dtype", None)
+    if not isinstance(dtype, np.dtype):
+        return
+    if dtype.names is not None:
+        raise TypeError(
+            f"{name} does not take structured (record) arrays: pass a pandas DataFrame "
+            "(pd.DataFrame(X)) or a plain 2-D array of numbers."
+        )
+    if dtype.kind in "mM":
+        raise TypeError(
+            f"{name} cannot use date/time values as they are: convert them to numbers "
+            "first (e.g. seconds or days since a reference date, or the hour of the day)."
+        )
+    if dtype.kind == "c":
+        raise ValueError(f"Complex data not supported: {name} needs real numbers.")
+
+
+def numeric_or_explain(X, name: str, convert):
+    """``convert(X)``, with numpy's "could not convert" turned into the fix."""
+    try:
+        return convert(X)
+    except ValueError as exc:
+        text = str(exc)
+        if "inhomogeneous" in text or "with a sequence" in text:
+            raise ValueError(
+                f"{name} needs X as a table: every row with the same number of features, "
+                "but the rows of X have different lengths. Pad or truncate them (for time "
+                "series, skcontrast.utils.pad_series NaN-pads them)."
+            ) from exc
+        if "convert" not in text and "could not" not in text:
+            raise
+        raise ValueError(
+            f"{name} needs numeric features, but X holds values that are not numbers "
+            f"({text}). Encode them first (e.g. OneHotEncoder in a ColumnTransformer), or "
+            f"pass a pandas DataFrame: {name} one-hot encodes its text and categorical "
+            "columns itself."
+        ) from exc
+
+
 def as_3d_series(X, *, estimator_name: str = "The embedder") -> np.ndarray:
     """Validate a collection of series and return it as float64 ``(N, C, T)``.
 
     Raises ``TypeError`` for non-numeric input and ``ValueError`` for a wrong number of
-    dimensions, infinite values or an empty collection. NaN is allowed (missing).
-    The input is never modified (a new array is returned whenever a conversion is
-    needed; callers must not write into the result).
+    dimensions, infinite values or an empty collection. NaN is allowed (missing). A list
+    of series of different lengths is NaN-padded at the end
+    (:func:`~skcontrast.utils.pad_series`). The input is never modified (a new array is
+    returned whenever a conversion is needed; callers must not write into the result).
     """
     if hasattr(X, "to_numpy"):  # pandas DataFrame of univariate series, one per row
         X = X.to_numpy()
@@ -88,10 +150,19 @@ def as_3d_series(X, *, estimator_name: str = "The embedder") -> np.ndarray:
             "Sparse data was passed for X, but dense data is required: time series are "
             "dense arrays. Use X.toarray() to convert to a dense numpy array."
         )
-    if np.iscomplexobj(X):
-        raise ValueError("Complex data not supported: pass real-valued time series.")
+    check_array_like(X, estimator_name)
+    if isinstance(X, list | tuple) and _ragged(X):
+        X = pad_series(X)
     try:
-        arr = np.asarray(X, dtype=np.float64)
+        arr = np.asarray(X)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(
+            f"{estimator_name} needs numeric time series (float arrays with NaN for missing "
+            f"values); could not read the input: {exc}"
+        ) from exc
+    check_array_like(arr, estimator_name)
+    try:
+        arr = arr.astype(np.float64, copy=False)
     except (TypeError, ValueError) as exc:
         raise TypeError(
             f"{estimator_name} needs numeric time series (float arrays with NaN for missing "
@@ -123,6 +194,15 @@ def as_3d_series(X, *, estimator_name: str = "The embedder") -> np.ndarray:
             "infinite values first."
         )
     return arr
+
+
+def _ragged(series) -> bool:
+    """Whether a list holds series of different lengths (the last axis differs)."""
+    try:
+        lengths = {np.shape(item)[-1] for item in series if np.ndim(item) >= 1}
+    except (TypeError, ValueError, IndexError):
+        return False
+    return len(lengths) > 1
 
 
 def validate_series(estimator, X, *, reset, min_timesteps, empty_series_at_fit):
@@ -226,15 +306,16 @@ class TabularInputMixin:
 
     def _validate_X(self, X, *, reset):
         name = type(self).__name__
+        check_array_like(X, name)
         mixed = (_has_categorical_columns(X, name) if reset
                  else bool(self.categorical_features_.any()))
         if mixed:
             return self._validate_mixed(X, reset=reset)
         check_numeric_frame(X, name)
-        return validate_data(
+        return numeric_or_explain(X, name, lambda X: validate_data(
             self, X, reset=reset, dtype=[np.float64, np.float32],
             ensure_min_samples=2 if reset else 1,
-        )
+        ))
 
     def _validate_mixed(self, X, *, reset) -> pd.DataFrame:
         """A DataFrame with categorical columns: numbers as float64, categories as str."""
@@ -402,7 +483,14 @@ class SeriesInputMixin:
 
     def _preprocess(self, X):
         # (N, C, T) -> (N, T, C): the encoder works per timestamp. NaN stays NaN.
-        return np.ascontiguousarray(X.transpose(0, 2, 1), dtype=np.float32)
+        with np.errstate(over="ignore"):
+            out = np.ascontiguousarray(X.transpose(0, 2, 1), dtype=np.float32)
+        if np.isinf(out).any():  # the input is finite: an inf here is a float32 overflow
+            raise ValueError(
+                "X holds values too large for float32 (|x| > 3.4e38), the precision the "
+                "encoder computes in. Rescale the series (e.g. z-normalise each one)."
+            )
+        return out
 
     def _build_encoder(self) -> nn.Module:
         return DilatedConvEncoder(self.n_features_in_, hidden_size=self.hidden_size,
@@ -424,7 +512,6 @@ class SeriesInputMixin:
             "check_n_features_in": reason,
             "check_n_features_in_after_fitting": reason,
             "check_transformer_general": reason,
-            "check_transformer_data_not_an_array": reason,
         }
 
     def __sklearn_tags__(self):

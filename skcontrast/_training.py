@@ -42,8 +42,12 @@ __all__ = [
 ]
 
 
-class TrainingDivergedError(FloatingPointError):
-    """Raised when the training or validation loss becomes NaN or infinite."""
+class TrainingDivergedError(FloatingPointError, ValueError):
+    """Raised when the training or validation loss becomes NaN or infinite.
+
+    A ``FloatingPointError`` (what it is) and a ``ValueError`` (what scikit-learn raises
+    when ``fit`` cannot proceed with the data and parameters it was given).
+    """
 
 
 class StopTraining(Exception):  # noqa: N818 - a signal, like StopIteration, not an error

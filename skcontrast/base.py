@@ -68,6 +68,7 @@ from torch import nn
 
 from ._compat import Interval, _fit_context
 from ._input import SeriesInputMixin, TabularInputMixin, TabularOrSeriesInputMixin
+from ._persistence import PersistenceMixin
 from ._torch_utils import (
     build_module,
     make_adam,
@@ -116,7 +117,8 @@ def fit_all_or_nothing(estimator, fit, *args, **kwargs):
 
 
 class BaseContrastiveEmbedder(
-    ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator, metaclass=ABCMeta
+    PersistenceMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator,
+    metaclass=ABCMeta,
 ):
     """Base class for embedders whose encoder is trained with a contrastive loss.
 
@@ -372,6 +374,14 @@ class BaseContrastiveEmbedder(
                 setattr(self, name, module.to(target))
         return target
 
+    def _module_for_loading(self, name: str) -> nn.Module:
+        if name != "encoder_":
+            return super()._module_for_loading(name)
+        # Built on the meta device: no weight is drawn, the file's weights fill it.
+        with torch.device("meta"):
+            encoder = self._build_encoder()
+        return encoder.to_empty(device="cpu")
+
     def _torch_modules(self):
         return [(k, v) for k, v in vars(self).items() if isinstance(v, nn.Module)]
 
@@ -442,7 +452,7 @@ class EarlyStoppingMixin:
                 "early stopping. Pass more samples, raise validation_fraction, or set "
                 "early_stopping=False to silence this warning.",
                 UserWarning,
-                stacklevel=6,  # the caller of fit
+                stacklevel=7,  # the caller of fit
             )
 
     def _stopping_rule(self) -> StoppingRule | None:

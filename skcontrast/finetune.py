@@ -25,6 +25,7 @@ from sklearn.utils.validation import check_consistent_length, check_is_fitted, c
 from torch import nn
 
 from ._compat import Interval, _fit_context
+from ._persistence import PersistenceMixin
 from ._sampling import stratified_split
 from ._torch_utils import (
     build_module,
@@ -75,7 +76,7 @@ def _error_then_loss(record: dict) -> tuple[float, float]:
     return 1.0 - record["valid_acc"], record["valid_loss"]
 
 
-class FineTunedClassifier(ClassifierMixin, BaseEstimator):
+class FineTunedClassifier(PersistenceMixin, ClassifierMixin, BaseEstimator):
     """Classifier made of a contrastive embedder's encoder plus a head, fine-tuned with labels.
 
     This is how the SCARF paper evaluates pre-training: the pre-trained encoder ``f``
@@ -327,6 +328,15 @@ class FineTunedClassifier(ClassifierMixin, BaseEstimator):
         self.history_ = result.history
         self.n_iter_ = len(result.history)
         self.best_epoch_ = result.best_epoch
+
+    def _module_for_loading(self, name):
+        if name != "module_":
+            return super()._module_for_loading(name)
+        network = self.embedder_.make_network()
+        with torch.device("meta"):
+            head = ProjectionHead(network.out_features, len(self.classes_),
+                                  hidden_size=self.hidden_size)
+        return EncoderClassifier(network, head.to_empty(device="cpu"))
 
     def predict_proba(self, X):
         """Class probabilities (softmax of the logits).

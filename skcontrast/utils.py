@@ -10,6 +10,7 @@ import pandas as pd
 
 __all__ = [
     "check_rate",
+    "pad_series",
     "flatten_series",
     "fit_embedder",
     "labelled_subset",
@@ -137,6 +138,8 @@ def labelled_subset(X, y):
         X_labelled = X.iloc[rows]
     elif hasattr(X, "shape") and hasattr(X, "__getitem__"):
         X_labelled = X[rows]  # arrays, sparse matrices, memory maps
+    elif isinstance(X, list | tuple):
+        X_labelled = [X[i] for i in rows]  # e.g. series of different lengths
     else:
         X_labelled = np.asarray(X)[rows]
     y_labelled = y[rows]
@@ -187,3 +190,72 @@ def fit_embedder(embedder, X, y=None):
     if embedder.__sklearn_tags__().target_tags.required:
         return embedder.fit(*labelled_subset(X, y))
     return embedder.fit(X)
+
+
+def pad_series(series, length=None) -> np.ndarray:
+    """Stack series of different lengths into one ``(n, n_channels, length)`` array, NaN-padded.
+
+    Each series is a 1-D array ``(n_timesteps,)`` (univariate) or a 2-D array
+    ``(n_channels, n_timesteps)``; shorter ones are padded with NaN at the end, which
+    the time-series embedders read as missing timestamps (as the UCR/UEA archives ship
+    variable-length series). The time-series embedders call it themselves on a list of
+    series of different lengths.
+
+    Parameters
+    ----------
+    series : sequence of array-like
+        The series, all with the same number of channels.
+    length : int or None, default=None
+        The common length; ``None`` means the longest series. A series longer than
+        ``length`` is an error.
+
+    Returns
+    -------
+    ndarray of shape (n_series, n_channels, length), float64
+
+    Examples
+    --------
+    >>> from skcontrast.utils import pad_series
+    >>> X = pad_series([[1.0, 2.0, 3.0], [4.0]])
+    >>> X.shape, X[1, 0].tolist()
+    ((2, 1, 3), [4.0, nan, nan])
+    """
+    if isinstance(series, np.ndarray) or not hasattr(series, "__len__") or isinstance(
+            series, str | bytes):
+        raise TypeError("pad_series takes a list (or tuple) of series.")
+    arrays = []
+    for i, item in enumerate(series):
+        if hasattr(item, "toarray") or isinstance(item, set | dict | str | bytes):
+            raise TypeError(f"Series {i} is a {type(item).__name__}, not an array of numbers.")
+        try:
+            arr = np.asarray(item, dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(
+                f"Series {i} is not a numeric 1-D or 2-D array (numbers, NaN for missing "
+                "values)."
+            ) from exc
+        if arr.ndim == 1:
+            arr = arr[np.newaxis, :]
+        if arr.ndim != 2:
+            raise ValueError(
+                f"Series {i} has shape {arr.shape}; each series must be 1-D (n_timesteps,) "
+                "or 2-D (n_channels, n_timesteps)."
+            )
+        arrays.append(arr)
+    if not arrays:
+        raise ValueError("pad_series got no series.")
+    channels = {a.shape[0] for a in arrays}
+    if len(channels) > 1:
+        raise ValueError(
+            f"The series have different numbers of channels {sorted(channels)}; pad_series "
+            "only pads the time axis."
+        )
+    longest = max(a.shape[1] for a in arrays)
+    length = longest if length is None else int(length)
+    if longest > length:
+        raise ValueError(f"A series has {longest} timestamps, more than length={length}.")
+    out = np.full((len(arrays), arrays[0].shape[0], length), np.nan)
+    for i, a in enumerate(arrays):
+        out[i, :, : a.shape[1]] = a
+    return out
+

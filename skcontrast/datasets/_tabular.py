@@ -132,8 +132,10 @@ def load_tabular(name, *, as_frame="auto"):
     >>> X.shape, int((y == "yes").sum())  # doctest: +SKIP
     ((2380, 13), 285)
     """
-    if as_frame not in (True, False, "auto"):
+    if not isinstance(as_frame, bool | str) or as_frame not in (True, False, "auto"):
         raise ValueError(f"as_frame must be True, False or 'auto'; got {as_frame!r}.")
+    if not isinstance(name, str):
+        raise ValueError(f"name must be a dataset name (a string); got {name!r}.")
     if name in _SKLEARN_LOADERS:
         X, y = _SKLEARN_LOADERS[name](return_X_y=True, as_frame=bool(as_frame is True))
         if as_frame is True:

@@ -13,12 +13,16 @@ from __future__ import annotations
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin, clone
 from sklearn.utils.validation import check_is_fitted
 
-from ..base import BaseContrastiveEmbedder
+from .._compat import _fit_context
+from .._persistence import PersistenceMixin
+from ..base import BaseContrastiveEmbedder, fit_all_or_nothing
 
 __all__ = ["UntrainedEmbedder"]
 
 
-class UntrainedEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+class UntrainedEmbedder(
+    PersistenceMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
+):
     """The encoder of ``embedder`` at its seeded initial weights, never trained.
 
     ``fit`` runs everything ``embedder.fit`` runs except the optimisation (the
@@ -58,9 +62,12 @@ class UntrainedEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
     ((50, 14), 0)
     """
 
+    _parameter_constraints: dict = {"embedder": [BaseContrastiveEmbedder]}
+
     def __init__(self, embedder):
         self.embedder = embedder
 
+    @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y=None):
         """Validate ``X``, fit the preprocessing and build the initial encoder.
 
@@ -76,6 +83,9 @@ class UntrainedEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
         self : object
             The fitted control.
         """
+        return fit_all_or_nothing(self, self._fit, X, y)
+
+    def _fit(self, X, y):
         if not isinstance(self.embedder, BaseContrastiveEmbedder):
             raise TypeError(
                 "UntrainedEmbedder wraps a skcontrast embedder (SCARFEmbedder, "
@@ -86,9 +96,6 @@ class UntrainedEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
         self.n_features_in_ = embedder.n_features_in_
         if hasattr(embedder, "feature_names_in_"):
             self.feature_names_in_ = embedder.feature_names_in_
-        elif hasattr(self, "feature_names_in_"):
-            del self.feature_names_in_  # forget a previous fit on a DataFrame
-        return self
 
     def transform(self, X):
         """Embed ``X`` with the untrained encoder.

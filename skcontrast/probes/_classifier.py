@@ -9,6 +9,8 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from .._compat import HasMethods, _fit_context
+from .._persistence import PersistenceMixin
+from ..base import fit_all_or_nothing
 from ..utils import fit_embedder, labelled_subset, set_random_state
 from ._evaluate import make_probe
 from ._simple import PROBES
@@ -24,7 +26,7 @@ def _probe_has(method):
     return check
 
 
-class ProbeClassifier(ClassifierMixin, BaseEstimator):
+class ProbeClassifier(PersistenceMixin, ClassifierMixin, BaseEstimator):
     """A classifier made of an embedder fitted on every row and a probe on the labelled ones.
 
     The label-efficiency protocol as one estimator: :meth:`fit` takes every training
@@ -118,6 +120,9 @@ class ProbeClassifier(ClassifierMixin, BaseEstimator):
         -------
         self : ProbeClassifier
         """
+        return fit_all_or_nothing(self, self._fit, X, y)
+
+    def _fit(self, X, y):
         y = column_or_1d(y, warn=True)
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         X_labelled, y_labelled = labelled_subset(X, y)
@@ -144,7 +149,6 @@ class ProbeClassifier(ClassifierMixin, BaseEstimator):
         self.n_labelled_ = len(y_labelled)
         if hasattr(embedder, "n_features_in_"):
             self.n_features_in_ = embedder.n_features_in_
-        return self
 
     def _embed(self, X):
         check_is_fitted(self, "probe_")
@@ -162,7 +166,8 @@ class ProbeClassifier(ClassifierMixin, BaseEstimator):
         -------
         y_pred : ndarray of shape (n_samples,)
         """
-        return self.probe_.predict(self._embed(X))
+        Z = self._embed(X)
+        return self.probe_.predict(Z)
 
     @available_if(_probe_has("predict_proba"))
     def predict_proba(self, X):
@@ -177,7 +182,8 @@ class ProbeClassifier(ClassifierMixin, BaseEstimator):
         -------
         proba : ndarray of shape (n_samples, n_classes)
         """
-        return self.probe_.predict_proba(self._embed(X))
+        Z = self._embed(X)
+        return self.probe_.predict_proba(Z)
 
     @available_if(_probe_has("decision_function"))
     def decision_function(self, X):
@@ -192,4 +198,5 @@ class ProbeClassifier(ClassifierMixin, BaseEstimator):
         -------
         scores : ndarray
         """
-        return self.probe_.decision_function(self._embed(X))
+        Z = self._embed(X)
+        return self.probe_.decision_function(Z)

@@ -19,6 +19,7 @@ from sklearn.base import clone, is_classifier
 from sklearn.metrics import accuracy_score, average_precision_score, roc_auc_score
 from sklearn.model_selection import StratifiedKFold, check_cv
 from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted
 
 from ..utils import flatten_series
 from ._simple import PROBES
@@ -105,6 +106,7 @@ def probe_scores(probe, X, y) -> dict[str, float]:
     >>> {k: round(v, 2) for k, v in probe_scores(clf, X, y).items()}
     {'accuracy': 0.97, 'auroc': 1.0, 'auprc': 1.0}
     """
+    check_is_fitted(probe)
     y = np.asarray(y)
     classes = np.asarray(probe.classes_)
     accuracy = float(accuracy_score(y, probe.predict(X)))
@@ -151,7 +153,7 @@ def make_probe(name: str, random_state=None, **params):
     >>> make_probe("svm", random_state=0)
     SVMProbe(random_state=0)
     """
-    if name not in PROBES:
+    if not isinstance(name, str) or name not in PROBES:
         raise ValueError(
             f"Unknown probe {name!r}; use one of {sorted(PROBES)} or pass an unfitted "
             "scikit-learn classifier."
@@ -187,6 +189,15 @@ def _resolve_probes(probes, random_state) -> list[tuple[str, object]]:
     if len(set(names)) != len(names):
         raise ValueError(f"Probe names must be unique; got {names}. Pass a dict to name them.")
     return resolved
+
+
+def _check_training_labels(y) -> None:
+    classes = np.unique(np.asarray(y))
+    if classes.size < 2:
+        raise ValueError(
+            f"y_train holds a single class ({classes.tolist()}): probes need at least 2 "
+            "classes to be trained and scored."
+        )
 
 
 def _is_passthrough(embedder) -> bool:
@@ -232,6 +243,7 @@ def score_probes(
     [0.96]
     """
     resolved = _resolve_probes(probes, random_state)
+    _check_training_labels(y_train)
     rows = []
     for name, probe in resolved:
         start = time.perf_counter()
@@ -308,6 +320,7 @@ def evaluate_probes(
     True
     """
     _resolve_probes(probes, random_state)  # bad probes fail before the embedder trains
+    _check_training_labels(y_train)
     fit_seconds = transform_seconds = 0.0
     if _is_passthrough(embedder):
         Z_train, Z_test = flatten_series(X_train), flatten_series(X_test)

@@ -15,6 +15,8 @@ ensembles; gradient-boosted trees must always be shown next to tabular deep lear
 
 from __future__ import annotations
 
+from numbers import Integral
+
 from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.multiclass import OneVsRestClassifier
@@ -78,6 +80,8 @@ def make_knn_probe(n_neighbors: int = 1) -> Pipeline:
     >>> float(make_knn_probe().fit(X, y).score(X, y))  # 1-NN recalls its training set
     1.0
     """
+    if isinstance(n_neighbors, bool) or not isinstance(n_neighbors, Integral) or n_neighbors < 1:
+        raise ValueError(f"n_neighbors must be a positive integer; got {n_neighbors!r}.")
     return Pipeline(
         [("scaler", StandardScaler()), ("knn", KNeighborsClassifier(n_neighbors=n_neighbors))]
     )

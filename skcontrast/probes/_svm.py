@@ -23,7 +23,8 @@ from numbers import Integral
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.calibration import CalibratedClassifierCV
-from sklearn.model_selection import GridSearchCV, train_test_split
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import GridSearchCV, check_cv, train_test_split
 from sklearn.svm import SVC
 from sklearn.utils import check_random_state
 from sklearn.utils.metaestimators import available_if
@@ -31,6 +32,9 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
 from .._compat import Interval, _fit_context, validate_data
+from .._input import numeric_or_explain
+from .._persistence import PersistenceMixin
+from ..base import fit_all_or_nothing
 
 __all__ = ["TS2VEC_C_GRID", "SVMProbe"]
 
@@ -38,8 +42,12 @@ __all__ = ["TS2VEC_C_GRID", "SVMProbe"]
 TS2VEC_C_GRID = (1e-4, 1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0, 1000.0, 10000.0, math.inf)
 
 # TS2Vec's grid search fixes ``max_iter=10_000_000`` on the searched SVCs while its
-# small-data branch keeps libsvm's default (no limit); we keep both choices.
+# small-data branch keeps libsvm's default: no limit, and a hard margin (C=inf) on
+# training rows that cannot be separated (identical rows with different labels) never
+# converges. The small-data branch is bounded here (a million iterations take about a
+# tenth of a second on 20 rows) and says so when it stops early.
 _GRID_MAX_ITER = 10_000_000
+_SMALL_MAX_ITER = 1_000_000
 
 
 def _is_small(n_train: int, n_classes: int) -> bool:
@@ -70,7 +78,26 @@ def _stratified_subsample(y: np.ndarray, size: int, random_state) -> np.ndarray:
     return np.sort(chosen)
 
 
-class SVMProbe(ClassifierMixin, BaseEstimator):
+def _fit_hard_margin(X, y) -> SVC:
+    """TS2Vec's small-data fit (C=inf), bounded, with a warning that says what happened."""
+    svc = SVC(C=math.inf, kernel="rbf", gamma="scale", max_iter=_SMALL_MAX_ITER)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        svc.fit(X, y)
+    if any(issubclass(w.category, ConvergenceWarning) for w in caught):
+        warnings.warn(
+            f"SVMProbe's hard-margin SVC (C=inf, TS2Vec's rule for {len(y)} training rows) "
+            f"stopped after {_SMALL_MAX_ITER} iterations without converging: the training "
+            "rows cannot be separated (e.g. identical rows with different labels), so its "
+            "predictions are unreliable. Use more rows, or small_data_rule=False to choose "
+            "C by cross-validation.",
+            ConvergenceWarning,
+            stacklevel=4,
+        )
+    return svc
+
+
+class SVMProbe(PersistenceMixin, ClassifierMixin, BaseEstimator):
     """RBF SVM classifier with the TS2Vec evaluation protocol.
 
     Fits ``SVC(kernel="rbf", gamma="scale")`` on the features as given (TS2Vec does
@@ -163,6 +190,9 @@ class SVMProbe(ClassifierMixin, BaseEstimator):
         "n_jobs": [Integral, None],
     }
 
+    #: The grid search's records are not saved by save() (best_C_ and the SVC are).
+    _not_saved = ("grid_search_",)
+
     def __init__(
         self,
         C_grid=TS2VEC_C_GRID,
@@ -182,7 +212,13 @@ class SVMProbe(ClassifierMixin, BaseEstimator):
         self.n_jobs = n_jobs
 
     def _checked_grid(self) -> list[float]:
-        grid = np.asarray(self.C_grid, dtype=float).ravel()
+        try:
+            grid = np.asarray(self.C_grid, dtype=float).ravel()
+        except (TypeError, ValueError) as exc:
+            raise ValueError(
+                f"C_grid must be a sequence of positive numbers (inf allowed); got "
+                f"{self.C_grid!r}."
+            ) from exc
         if grid.size == 0:
             raise ValueError(
                 "C_grid is empty; pass at least one positive value of C, e.g. "
@@ -210,18 +246,40 @@ class SVMProbe(ClassifierMixin, BaseEstimator):
         self : SVMProbe
             The fitted probe.
         """
-        X, y = validate_data(self, X, y, reset=True)
+        return fit_all_or_nothing(self, self._fit, X, y)
+
+    def _fit(self, X, y):
+        X, y = numeric_or_explain(X, "SVMProbe",
+                                   lambda X: validate_data(self, X, y, reset=True))
         check_classification_targets(y)
         grid = self._checked_grid()
-        self.classes_ = np.unique(y)
+        classes = np.unique(y)
+        if classes.size < 2:
+            raise ValueError(
+                f"SVMProbe needs at least 2 classes in y; got one class, {classes.tolist()}."
+            )
+        if not np.ptp(X, axis=0).any():
+            raise ValueError(
+                "Every training row of X is identical (constant features): an SVM has "
+                "nothing to separate. If these are embeddings, the encoder collapsed: "
+                "check the embedder's training (loss_curve_, learning_rate)."
+            )
+        self.classes_ = classes
         n_train, n_classes = X.shape[0], self.classes_.shape[0]
         self.subsample_indices_ = None
 
-        if n_classes < 2 or (self.small_data_rule and _is_small(n_train, n_classes)):
-            # With one class, let SVC raise its own "needs more than one class" error.
+        if self.small_data_rule and _is_small(n_train, n_classes):
             self.grid_search_ = None
-            self.estimator_ = SVC(C=math.inf, kernel="rbf", gamma="scale").fit(X, y)
+            self.estimator_ = _fit_hard_margin(X, y)
         else:
+            try:  # a bad cv fails here, clearly, rather than inside the grid search
+                list(check_cv(self.cv, y, classifier=True).split(X, y))
+            except (TypeError, ValueError) as exc:
+                raise ValueError(
+                    f"cv must be an int >= 2, a cross-validation splitter or an iterable of "
+                    f"(train, test) index arrays that suits the {n_train} training rows; "
+                    f"got {self.cv!r} ({exc})."
+                ) from exc
             X_search, y_search = X, y
             if self.max_train_size is not None and n_train > self.max_train_size:
                 rng = check_random_state(self.random_state)
@@ -243,7 +301,6 @@ class SVMProbe(ClassifierMixin, BaseEstimator):
         self.calibrator_ = None
         if self.probability:
             self.calibrator_ = self._fit_calibrator(X, y)
-        return self
 
     def _fit_calibrator(self, X, y):
         if self.subsample_indices_ is not None:
@@ -281,7 +338,7 @@ class SVMProbe(ClassifierMixin, BaseEstimator):
             scores, one column per class of ``classes_``.
         """
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False)
+        X = numeric_or_explain(X, "SVMProbe", lambda X: validate_data(self, X, reset=False))
         return self.estimator_.decision_function(X)
 
     def predict(self, X):
@@ -298,7 +355,7 @@ class SVMProbe(ClassifierMixin, BaseEstimator):
             Predicted labels.
         """
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False)
+        X = numeric_or_explain(X, "SVMProbe", lambda X: validate_data(self, X, reset=False))
         return self.estimator_.predict(X)
 
     def _has_probability(self):
@@ -319,5 +376,5 @@ class SVMProbe(ClassifierMixin, BaseEstimator):
             Probabilities, columns in the order of ``classes_``.
         """
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False)
+        X = numeric_or_explain(X, "SVMProbe", lambda X: validate_data(self, X, reset=False))
         return self.calibrator_.predict_proba(X)

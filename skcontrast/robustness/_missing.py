@@ -34,10 +34,17 @@ def _choose_cells(n_cells: int, rate: float, random_state) -> np.ndarray:
 
 
 def _float_copy(X, name: str) -> np.ndarray:
+    if hasattr(X, "toarray"):
+        raise TypeError(f"{name} is a sparse matrix; pass a dense array ({name}.toarray()).")
+    if isinstance(X, set | frozenset | dict | str | bytes) or X is None:
+        raise TypeError(f"{name} must be an array of numbers; got {type(X).__name__}.")
     try:
         array = np.asarray(X)
-    except Exception as exc:  # ragged lists and the like
-        raise TypeError(f"{name} must be a numeric array; could not convert it: {exc}") from exc
+    except ValueError as exc:  # ragged lists
+        raise ValueError(
+            f"{name} must be a rectangular array of numbers, but its rows have different "
+            "lengths; pad them first (skcontrast.utils.pad_series for time series)."
+        ) from exc
     if array.dtype.kind not in "biuf":
         raise TypeError(
             f"{name} must hold numbers (bool, int or float); got dtype {array.dtype}. "

@@ -66,7 +66,7 @@ def test_feature_names_and_pandas_output(small_tabular):
 
 def test_rejects_non_embedders_and_bad_inner_parameters(small_tabular):
     X, _ = small_tabular
-    with pytest.raises(TypeError, match="skcontrast embedder"):
+    with pytest.raises(TypeError, match="BaseContrastiveEmbedder"):
         UntrainedEmbedder("pca").fit(X)
     with pytest.raises(ValueError, match="corruption_rate"):
         UntrainedEmbedder(SCARFEmbedder(corruption_rate=2.0)).fit(X)

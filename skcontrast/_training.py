@@ -177,6 +177,10 @@ class TrainingNet:
         The records of the epochs so far; the last one is being filled.
     verbose : int
         The estimator's ``verbose``.
+    max_epochs : int or None, default=None
+        The most epochs the run can take (early stopping may end it sooner).
+    total_steps : int or None, default=None
+        The most optimiser steps the run can take.
 
     Examples
     --------
@@ -192,12 +196,15 @@ class TrainingNet:
     [('SCARFEmbedder', 1, 'Adam'), ('SCARFEmbedder', 2, 'Adam')]
     """
 
-    def __init__(self, estimator, module, optimizer, history, verbose):
+    def __init__(self, estimator, module, optimizer, history, verbose, max_epochs=None,
+                 total_steps=None):
         self.estimator = estimator
         self.module_ = module
         self.optimizer_ = optimizer
         self.history = history
         self.verbose = verbose
+        self.max_epochs = max_epochs
+        self.total_steps = total_steps
 
 
 def _notify(callbacks: Sequence[Any], hook: str, net: TrainingNet, **kwargs) -> bool:
@@ -300,7 +307,13 @@ def train(
     device_generator = generator if device_generator is None else device_generator
     batch_size = min(batch_size, n)
     history = History()
-    net = TrainingNet(estimator, task.module, optimizer, history, verbose)
+    per_epoch = n // batch_size + (0 if drop_last else int(n % batch_size >= min_batch_size))
+    epochs_bound = max_epochs if max_steps is None else math.ceil(max_steps / max(per_epoch, 1))
+    if max_epochs is not None:
+        epochs_bound = min(epochs_bound, max_epochs)
+    net = TrainingNet(estimator, task.module, optimizer, history, verbose,
+                      max_epochs=epochs_bound, total_steps=epochs_bound * per_epoch
+                      if max_steps is None else min(max_steps, epochs_bound * per_epoch))
     for callback in callbacks:
         if hasattr(callback, "initialize"):
             callback.initialize()

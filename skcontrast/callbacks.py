@@ -38,7 +38,9 @@ from skorch.callbacks import Callback
 
 from ._training import StopTraining, TrainingNet
 
-__all__ = ["Callback", "EpochLogger", "LossRecorder", "StopTraining", "TrainingNet"]
+__all__ = [
+    "Callback", "EpochLogger", "LossRecorder", "ProgressBar", "StopTraining", "TrainingNet",
+]
 
 logger = logging.getLogger("skcontrast")
 
@@ -55,12 +57,82 @@ def _enable_verbose_logging() -> None:
 
 
 def training_callbacks(callbacks, verbose) -> list:
-    """The callbacks of one fit: the user's, then the loggers that ``verbose`` asks for."""
+    """The callbacks of one fit: the user's, then what ``verbose`` asks for.
+
+    ``verbose=1``: a progress bar (:class:`ProgressBar`); ``verbose >= 2``: one log line
+    per epoch (:class:`EpochLogger`).
+    """
     callbacks = list(callbacks or [])
-    if verbose:
+    if verbose == 1:
+        callbacks.append(ProgressBar())
+    elif verbose:
         _enable_verbose_logging()
         callbacks.append(EpochLogger())
     return callbacks
+
+
+class ProgressBar(Callback):
+    """A tqdm progress bar over the optimiser steps, with the loss and the time left.
+
+    Embedders and :class:`~skcontrast.FineTunedClassifier` show it with ``verbose=1``.
+    The total is the most steps the run can take (early stopping may end it sooner, and
+    the bar then closes where training stopped); the postfix shows the epoch, the last
+    batch loss and, with a validation set, the last validation loss.
+
+    Parameters
+    ----------
+    file : file-like or None, default=None
+        Where tqdm draws (standard error when ``None``).
+    mininterval : float, default=0.5
+        Seconds between two redraws.
+
+    Examples
+    --------
+    >>> import io
+    >>> import numpy as np
+    >>> from skcontrast import SCARFEmbedder
+    >>> out = io.StringIO()
+    >>> X = np.random.RandomState(0).normal(size=(64, 4))
+    >>> _ = SCARFEmbedder(max_epochs=3, early_stopping=False, batch_size=16,
+    ...                   callbacks=[ProgressBar(file=out)]).fit(X)
+    >>> "12/12" in out.getvalue()  # 3 epochs x 4 batches
+    True
+    """
+
+    def __init__(self, file=None, mininterval: float = 0.5):
+        self.file = file
+        self.mininterval = mininterval
+
+    def on_train_begin(self, net, **kwargs):
+        from tqdm.auto import tqdm
+
+        self.bar_ = tqdm(total=net.total_steps, unit="step", file=self.file,
+                         mininterval=self.mininterval, dynamic_ncols=True,
+                         desc=type(net.estimator).__name__)
+        self.max_epochs_ = net.max_epochs
+
+    def on_batch_end(self, net, loss=None, **kwargs):
+        self.bar_.update(1)
+        if loss is not None:
+            self.loss_ = loss
+
+    def on_epoch_end(self, net, **kwargs):
+        record = net.history[-1]
+        postfix = {"epoch": f"{record['epoch']}/{self.max_epochs_}",
+                   "loss": f"{record['train_loss']:.4f}"}
+        if "valid_loss" in record:
+            postfix["valid_loss"] = f"{record['valid_loss']:.4f}"
+        self.bar_.set_postfix(postfix, refresh=False)
+
+    def on_train_end(self, net, **kwargs):
+        bar = getattr(self, "bar_", None)
+        if bar is None:
+            return
+        if net.history and bar.n < (bar.total or 0):
+            bar.set_postfix_str(f"stopped at epoch {net.history[-1]['epoch']} of "
+                                f"{self.max_epochs_} (early stopping)", refresh=False)
+        bar.close()
+        del self.bar_
 
 
 class LossRecorder(Callback):
@@ -93,6 +165,9 @@ class LossRecorder(Callback):
 class EpochLogger(Callback):
     """Log one line per epoch (and a summary at the end) to the ``skcontrast`` logger.
 
+    Estimators add it with ``verbose=2``: ``epoch 3/1000  train_loss=...  steps=30/10000``
+    (the totals are the most the run can take; early stopping may end it sooner).
+
     Parameters
     ----------
     every : int, default=1
@@ -119,9 +194,10 @@ class EpochLogger(Callback):
             valid_txt = "" if valid is None else f"  valid_loss={valid:.4f}"
             best = record.get("valid_loss_best", record.get("train_loss_best", False))
             logger.info(
-                "%s epoch %d  train_loss=%.4f%s  steps=%d  %.2fs%s",
-                type(net.estimator).__name__, record["epoch"], record["train_loss"],
-                valid_txt, record["n_steps"], record["dur"], "  *" if best else "",
+                "%s epoch %d/%s  train_loss=%.4f%s  steps=%d/%s  %.2fs%s",
+                type(net.estimator).__name__, record["epoch"], net.max_epochs,
+                record["train_loss"], valid_txt, record["n_steps"], net.total_steps,
+                record["dur"], "  *" if best else "",
             )
 
     def on_train_end(self, net, **kwargs):

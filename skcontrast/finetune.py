@@ -138,7 +138,8 @@ class FineTunedClassifier(PersistenceMixin, ClassifierMixin, BaseEstimator):
         Seeds pre-training (when the embedder's own ``random_state`` is None), the
         head's initialisation, the validation split, shuffling and dropout.
     verbose : int, default=0
-        Log one line per epoch when > 0.
+        0: silent. 1: a progress bar (steps done / total, loss, time left). 2: one
+        log line per epoch to the ``skcontrast`` logger.
 
     Attributes
     ----------

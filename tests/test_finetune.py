@@ -219,5 +219,5 @@ def test_verbose_logs_epochs(small_tabular, caplog):
     X, y = small_tabular
     with caplog.at_level("INFO", logger="skcontrast"):
         FineTunedClassifier(SCARFEmbedder(**FAST_EMB), **{**FAST_CLF, "max_epochs": 2},
-                            verbose=1).fit(X, y)
+                            verbose=2).fit(X, y)
     assert "FineTunedClassifier epoch 1" in caplog.text

@@ -233,3 +233,27 @@ def test_mean_over_chunks_matches_a_loop():
         expected = sum(v * s for v, s in zip(losses, sizes)) / sum(sizes)
         got = mean_over_chunks(loss_of, 23, chunk, min_rows=min_rows)
         assert got == pytest.approx(expected, rel=1e-12)
+
+
+def test_verbose_1_shows_a_progress_bar_with_total_and_eta(capsys):
+    import numpy as np
+
+    from skcontrast import SCARFEmbedder
+
+    X = np.random.RandomState(0).normal(size=(64, 4))
+    SCARFEmbedder(max_epochs=3, early_stopping=False, batch_size=16, verbose=1).fit(X)
+    err = capsys.readouterr().err
+    assert "12/12" in err and "step" in err and "<" in err  # total, unit, remaining time
+    SCARFEmbedder(max_epochs=3, early_stopping=False, batch_size=16).fit(X)
+    assert capsys.readouterr().err == ""  # silent by default
+
+
+def test_verbose_2_logs_epochs_with_their_total(caplog):
+    import numpy as np
+
+    from skcontrast import SCARFEmbedder
+
+    X = np.random.RandomState(0).normal(size=(64, 4))
+    with caplog.at_level("INFO", logger="skcontrast"):
+        SCARFEmbedder(max_epochs=3, early_stopping=False, batch_size=16, verbose=2).fit(X)
+    assert "epoch 2/3" in caplog.text and "steps=8/12" in caplog.text

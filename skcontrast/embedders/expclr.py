@@ -156,7 +156,8 @@ class ExpCLREmbedder(TabularOrSeriesInputMixin, EarlyStoppingMixin, BaseContrast
         integer gives bit-identical embeddings on the CPU
         with the same number of torch threads.
     verbose : int, default=0
-        Log one line per epoch when > 0.
+        0: silent. 1: a progress bar (steps done / total, loss, time left). 2: one
+        log line per epoch to the ``skcontrast`` logger.
 
     Attributes
     ----------

@@ -98,7 +98,8 @@ class SCARFEmbedder(TabularInputMixin, EarlyStoppingMixin, BaseContrastiveEmbedd
         The same integer gives bit-identical embeddings on the CPU
         with the same number of torch threads.
     verbose : int, default=0
-        Log one line per epoch to the ``skcontrast`` logger when > 0.
+        0: silent. 1: a progress bar (steps done / total, loss, time left). 2: one
+        log line per epoch to the ``skcontrast`` logger.
 
     Attributes
     ----------

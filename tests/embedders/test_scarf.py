@@ -152,7 +152,7 @@ def test_callbacks_and_verbose(small_tabular, caplog):
 
     with caplog.at_level("INFO", logger="skcontrast"):
         emb = SCARFEmbedder(**{**FAST, "max_epochs": 10}, callbacks=[recorder, stop_after_two],
-                            verbose=1).fit(X)
+                            verbose=2).fit(X)
     assert emb.n_iter_ == 2 and calls == [1, 2]
     assert [r["epoch"] for r in recorder.records_] == [1, 2]
     assert "epoch 1" in caplog.text and "train_loss" in caplog.text

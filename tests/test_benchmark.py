@@ -11,6 +11,7 @@ from skcontrast.benchmark import (
     available_configs,
     load_config,
     markdown_report,
+    paired_differences,
     run_benchmark,
     summarize_benchmark,
     write_results,
@@ -217,7 +218,9 @@ def test_cli_runs_a_config_file_and_writes_results(tmp_path, capsys):
     assert "| raw | logistic |" in printed
     assert (tmp_path / "out" / "tiny_runs.csv").exists()
     assert main(["--list"]) == 0
-    assert "quick:" in capsys.readouterr().out
+    listed = capsys.readouterr().out.splitlines()
+    quick = next(line for line in listed if line.startswith("quick "))
+    assert "min" in quick and len(quick) <= 110  # one line: name, run time, purpose
     with pytest.raises(SystemExit):
         main(["nope"])
 
@@ -238,3 +241,67 @@ def test_conditions_whose_labels_fall_in_one_class_are_recorded_without_scores(m
     unscored = df[df["accuracy"].isna()]
     assert len(unscored) > 0 and len(df) == 12
     assert (unscored["n_features"] == -1).all() and df["accuracy"].notna().any()
+
+
+def test_cli_warns_before_a_long_run_scaled_by_seeds_and_rates(tmp_path, capsys, monkeypatch):
+    config = copy.deepcopy(TINY)
+    config["embedders"] = {"raw": config["embedders"]["raw"]}
+    config["seeds"] = [0, 1]
+    config["estimated_minutes"] = 8.0  # measured with both seeds and --n-jobs 2
+    path = tmp_path / "long.json"
+    path.write_text(json.dumps(config))
+    args = [str(path), "--no-progress", "--no-plots"]
+    assert main([*args, "--n-jobs", "2"]) == 0
+    assert "takes about 8 minutes" in capsys.readouterr().err
+    assert main([*args, "--seeds", "0"]) == 0  # half the seeds, one job: 8 / 2 * 2
+    err = capsys.readouterr().err
+    assert "takes about 8 minutes" in err and "--n-jobs 2" in err
+    assert main([*args, "--seeds", "0", "--n-jobs", "2"]) == 0  # 4 min: still above 3
+    assert "about 4 minutes" in capsys.readouterr().err
+    config["estimated_minutes"] = 2.0
+    path.write_text(json.dumps(config))
+    assert main([*args, "--n-jobs", "2"]) == 0
+    assert "takes about" not in capsys.readouterr().err
+    config["estimated_minutes"] = -1
+    path.write_text(json.dumps(config))
+    with pytest.raises(SystemExit):
+        main(args)
+    assert "estimated_minutes" in capsys.readouterr().err
+
+
+def test_cli_help_names_every_shipped_config_and_gives_examples(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    text = capsys.readouterr().out
+    assert all(name in text for name in available_configs())
+    assert "examples:" in text and "skcontrast-benchmark quick" in text
+
+
+def test_label_fraction_figures_plot_differences_to_the_baseline(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from skcontrast.benchmark._report import plot_across_datasets, plot_benchmark
+
+    rng = np.random.default_rng(0)
+    rows = [
+        {"dataset": d, "perturbation": "label_noise", "rate": r, "label_fraction": f,
+         "embedder": e, "probe": "logistic", "seed": s, "fit_seconds": 1.0,
+         "accuracy": 0.8 + (0.05 if e == "SCARF" else 0.0) + 0.01 * rng.standard_normal()}
+        for d in ("a", "b") for r in (0.0, 0.3) for f in (0.1, 1.0)
+        for e in ("SCARF", "raw features") for s in (0, 1, 2)
+    ]
+    results = pd.DataFrame(rows)
+    fig = plot_benchmark(results, "a", baseline=("raw features", "logistic"))
+    left, right = fig.axes
+    assert left.get_shared_y_axes().joined(left, right)
+    (bars,) = left.containers  # the baseline itself is the zero line, not a curve
+    expected = paired_differences(results[results["dataset"] == "a"],
+                                  ("raw features", "logistic"))
+    expected = expected[expected["rate"] == 0.0].sort_values("label_fraction")["mean"]
+    np.testing.assert_allclose(np.asarray(bars.lines[0].get_ydata(), dtype=float), expected)
+    assert fig.legends and not left.get_legend()  # one legend, outside the panels
+    summary = plot_across_datasets(results, ("raw features", "logistic")).axes[0]
+    assert np.allclose(np.asarray(summary.containers[0].lines[0].get_ydata(), dtype=float),
+                       0.05, atol=0.02)
+    matplotlib.pyplot.close("all")

@@ -9,11 +9,51 @@ from ._config import available_configs, load_config
 from ._report import markdown_report, write_results
 from ._runner import run_benchmark
 
+#: Runs estimated above this many minutes are announced before they start.
+_WARN_MINUTES = 3.0
+
+
+def _summary(description: str, width: int = 78) -> str:
+    """The first sentence of a config's description, cut to ``width`` characters."""
+    first = description.split(". ")[0].split(" (UCR")[0].strip().rstrip(".")
+    return first if len(first) <= width else first[: width - 3].rstrip() + "..."
+
+
+def _estimate(measured, run, n_jobs) -> float | None:
+    """Minutes ``run`` takes on 2 CPU cores, scaled from the ``measured`` config's full run.
+
+    ``run`` is ``measured`` with the CLI's ``--seeds``/``--rates``: time scales with the
+    number of seeds and of rates.
+    """
+    minutes = measured.raw.get("estimated_minutes")
+    if minutes is None:
+        return None
+    minutes *= len(run.seeds) / len(measured.seeds) * len(run.rates) / len(measured.rates)
+    if n_jobs in (None, 1):
+        minutes *= 2  # measured with --n-jobs 2 on 2 cores
+    return minutes
+
+
+def _epilog() -> str:
+    names = ", ".join(available_configs())
+    return (
+        f"shipped configs: {names} (--list gives each one's purpose and run time)\n\n"
+        "examples:\n"
+        "  skcontrast-benchmark quick                  # seconds; prints a Markdown table\n"
+        "  skcontrast-benchmark --list\n"
+        "  OMP_NUM_THREADS=1 skcontrast-benchmark tabular_labels --n-jobs 2 \\\n"
+        "      --data-home <folder with Darwin.csv> --out results/\n"
+        "  skcontrast-benchmark ecg200 --seeds 0 --rates 0 0.2 --out results/\n"
+        "  skcontrast-benchmark my_config.json         # your own config (see the user guide)"
+    )
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="skcontrast-benchmark",
         description="Run a named benchmark config (or a JSON config file) and print its table.",
+        epilog=_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("config", nargs="?", help="a shipped config name or a JSON file")
     parser.add_argument("--list", action="store_true", help="list the shipped configs")
@@ -34,16 +74,26 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.list:
         for name in available_configs():
-            print(f"{name}: {load_config(name).description}")
+            config = load_config(name)
+            minutes = _estimate(config, config, 2)
+            when = f"~{minutes:.0f} min" if minutes and minutes >= 1 else (
+                "<1 min" if minutes else "")
+            print(f"{name:<18} {when:>8}  {_summary(config.description)}")
+        print("\n(run times measured on 2 CPU cores with --n-jobs 2 and OMP_NUM_THREADS=1)")
         return 0
     if args.config is None:
         parser.error("name a config (see --list) or give a JSON file")
     try:
-        config = load_config(args.config)
+        measured = config = load_config(args.config)
         if args.seeds is not None or args.rates is not None:
             config = config.replace(seeds=args.seeds, rates=args.rates)
     except ValueError as exc:
         parser.error(str(exc))
+    minutes = _estimate(measured, config, args.n_jobs)
+    if minutes is not None and minutes > _WARN_MINUTES:
+        hint = "" if args.n_jobs not in (None, 1) else "; --n-jobs 2 halves it on 2 cores"
+        print(f"skcontrast-benchmark: {config.name} takes about {minutes:.0f} minutes on 2 CPU "
+              f"cores (measured){hint}. Ctrl-C stops it.", file=sys.stderr, flush=True)
     results = run_benchmark(config, data_home=args.data_home, progress=not args.no_progress,
                             n_jobs=args.n_jobs)
     print(markdown_report(results, title=config.name, header=config.description,

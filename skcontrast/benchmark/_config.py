@@ -26,7 +26,9 @@ default 2, per class; :func:`~skcontrast.robustness.select_labelled`), crossed w
 perturbation's rates: label noise then applies to the labelled rows. Embedders are fitted
 on every training row (self-supervised ones without labels); probes and fine-tuning see
 only the labelled rows. ``"baseline": {"embedder": ..., "probe": ...}`` names the row the
-report's paired differences are taken against.
+report's paired differences are taken against. ``"estimated_minutes"`` records the measured
+wall time of the whole config on 2 CPU cores with ``--n-jobs 2``: the CLI lists it and
+warns before long runs.
 
 Datasets: ``{"loader": "ucr", "name": ...}`` (the archive's train/test split; optional
 ``"max_train"``/``"max_test"`` subsample each split, stratified, with a fixed seed),
@@ -79,7 +81,7 @@ _LOADERS = ("ucr", "darwin", "tabular", "sklearn", "synthetic_ts")
 _EMBEDDERS = {name: getattr(_embedders, name) for name in _embedders.__all__}
 _TOP_KEYS = {
     "name", "description", "datasets", "perturbation", "seeds", "probes", "embedders",
-    "label_fraction", "min_per_class", "baseline",
+    "label_fraction", "min_per_class", "baseline", "estimated_minutes",
 }
 _EMBEDDER_KEYS = {
     "estimator", "params", "untrained", "impute", "scale", "flatten", "supervised", "probes",
@@ -422,6 +424,10 @@ def parse_config(raw: dict) -> BenchmarkConfig:
     min_per_class = raw.get("min_per_class", 2)
     if isinstance(min_per_class, bool) or not isinstance(min_per_class, int) or min_per_class < 1:
         raise ConfigError(f"min_per_class must be an integer >= 1; got {min_per_class!r}.")
+    minutes = raw.get("estimated_minutes")
+    if minutes is not None and (isinstance(minutes, bool) or not isinstance(minutes, int | float)
+                                or minutes <= 0):
+        raise ConfigError(f"estimated_minutes must be a positive number; got {minutes!r}.")
     baseline = raw.get("baseline")
     if baseline is not None:
         if not isinstance(baseline, dict) or set(baseline) != {"embedder", "probe"}:

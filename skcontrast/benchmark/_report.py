@@ -305,57 +305,105 @@ def _difference_table(heading, diffs, conditions, by_fraction):
     return [*lines, ""]
 
 
-def plot_benchmark(results: pd.DataFrame, dataset: str):
+def plot_benchmark(results: pd.DataFrame, dataset: str, baseline=None):
     """Figure for one dataset: accuracy vs rate (one panel per probe), or vs label fraction.
 
-    With several label fractions the x axis is the labelled fraction (log scale), one
-    panel per perturbation rate, a line per (embedder, probe); raw-feature and
-    untrained rows are dashed.
+    With one label fraction, the x axis is the perturbation rate, one panel per probe.
+    With several, the x axis is the labelled fraction (log scale), one panel per
+    perturbation rate, a line per (embedder, probe); with a ``baseline`` the y axis is
+    then the paired difference to it (mean ± standard error over seeds), the baseline
+    being the grey zero line. Panels share their y axis; raw-feature and untrained rows
+    are dashed; the legend sits right of the panels.
     """
     import matplotlib.pyplot as plt
 
     from ..robustness import plot_robustness_curve
 
-    summary = summarize_benchmark(results[results["dataset"] == dataset])
+    part = results[results["dataset"] == dataset]
+    summary = summarize_benchmark(part)
     if "label_fraction" in summary and summary["label_fraction"].nunique() > 1:
+        if baseline is not None:
+            diffs = paired_differences(part, baseline)
+            return _plot_label_fractions(diffs, f"{dataset}", plt, spread="se",
+                                         ylabel=f"accuracy minus {' + '.join(baseline)}")
         return _plot_label_fractions(summary, dataset, plt)
     probes = list(pd.unique(summary["probe"]))
-    fig, axes = plt.subplots(1, len(probes), figsize=(5 * len(probes), 4), squeeze=False,
-                             sharey=True)
+    fig, axes = plt.subplots(1, len(probes), figsize=(4.2 * len(probes) + 2.5, 4),
+                             squeeze=False, sharey=True)
     for ax, probe in zip(axes[0], probes):
-        part = summary[summary["probe"] == probe].rename(columns={"embedder": "estimator"})
-        plot_robustness_curve(part[["estimator", "rate", "mean", "std"]], ax=ax,
+        rows = summary[summary["probe"] == probe].rename(columns={"embedder": "estimator"})
+        plot_robustness_curve(rows[["estimator", "rate", "mean", "std"]], ax=ax,
                               xlabel=f"{summary['perturbation'].iloc[0]} rate",
-                              ylabel="accuracy", title=f"{dataset}, {probe} probe")
-        ax.legend(fontsize="small")
-    fig.tight_layout()
+                              ylabel="accuracy" if ax is axes[0][0] else "",
+                              title=f"{dataset}, {probe} probe", legend=False)
+    _figure_legend(fig, axes[0][0])
     return fig
 
 
-def _plot_label_fractions(summary, dataset, plt):
+def plot_across_datasets(results: pd.DataFrame, baseline):
+    """Figure of the mean paired difference to ``baseline`` over datasets, vs label fraction.
+
+    One panel per perturbation rate; each point is the mean over datasets of the
+    per-dataset mean difference (:func:`across_datasets`), its bar the standard error over
+    datasets. The baseline is the grey zero line.
+    """
+    import matplotlib.pyplot as plt
+
+    diffs = paired_differences(results, baseline)
+    keys = [k for k in _keys(results) if k != "dataset"]
+    grouped = diffs.groupby(keys, sort=False)["mean"]
+    summary = grouped.agg(mean="mean", std="std", n="count").reset_index()
+    summary["se"] = summary["std"] / np.sqrt(summary["n"])
+    n = int(summary["n"].max())
+    return _plot_label_fractions(summary, f"mean over {n} datasets", plt, spread="se",
+                                 ylabel=f"accuracy minus {' + '.join(baseline)}")
+
+
+def _plot_label_fractions(summary, title, plt, *, spread="std", ylabel=None):
+    from ..robustness import is_control
+
     rates = sorted(summary["rate"].unique())
-    fig, axes = plt.subplots(1, len(rates), figsize=(5.5 * len(rates), 4.5), squeeze=False,
-                             sharey=True)
-    fractions = sorted(summary["label_fraction"].unique())
+    fig, axes = plt.subplots(1, len(rates), figsize=(4.5 * len(rates) + 3, 4.5),
+                             squeeze=False, sharey=True)
+    fractions = np.sort(summary["label_fraction"].unique().astype(float))
+    rows = list(dict.fromkeys(zip(summary["embedder"], summary["probe"])))
+    # Beyond ten rows matplotlib's default cycle repeats colours: use twenty.
+    palette = plt.get_cmap("tab10" if len(rows) <= 10 else "tab20").colors
+    colours = {row: palette[i % len(palette)] for i, row in enumerate(rows)}
+    # Neighbouring error bars are shifted sideways (multiplicatively: log axis).
+    shifts = dict(zip(rows, np.exp(np.linspace(-0.15, 0.15, len(rows))))) if len(rows) > 1 \
+        else {rows[0]: 1.0}
+    differences = ylabel is not None
     for ax, rate in zip(axes[0], rates):
         part = summary[summary["rate"] == rate]
+        if differences:
+            ax.axhline(0.0, color="0.4", linestyle="--", linewidth=1.2, label="baseline")
         for (embedder, probe), group in part.groupby(["embedder", "probe"], sort=False):
             group = group.sort_values("label_fraction")
-            control = "raw" in embedder or "untrained" in embedder
-            ax.plot(group["label_fraction"], group["mean"], marker="o",
-                    linestyle="--" if control else "-", label=f"{embedder} / {probe}")
+            control = is_control(embedder)
+            ax.errorbar(group["label_fraction"].to_numpy(dtype=float) * shifts[embedder, probe],
+                        group["mean"], yerr=np.nan_to_num(group[spread].to_numpy(dtype=float)),
+                        marker="o", markersize=4, capsize=2, elinewidth=0.8,
+                        color=colours[embedder, probe], linestyle="--" if control else "-",
+                        alpha=0.8 if control else 1.0, label=f"{embedder} / {probe}")
         ax.set_xscale("log")
         ax.set_xticks(fractions, [f"{f:.0%}" for f in fractions])
         ax.minorticks_off()
         ax.set_xlabel("labelled fraction of the training rows")
-        ax.set_title(f"{dataset}, {part['perturbation'].iloc[0]} {rate:g}")
-        ax.grid(alpha=0.3)
-    axes[0][0].set_ylabel("accuracy (mean over seeds)")
-    handles, labels = axes[0][0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=3, fontsize="small",
-               frameon=False)
-    fig.tight_layout(rect=(0, 0.08 + 0.03 * (len(labels) // 3), 1, 1))
+        ax.set_title(f"{title}, {part['perturbation'].iloc[0]} {rate:g}")
+        ax.grid(axis="y", alpha=0.3)
+    what = "mean ± std over seeds" if spread == "std" else "mean ± s.e."
+    axes[0][0].set_ylabel(f"{ylabel or 'accuracy'} ({what})")
+    _figure_legend(fig, axes[0][0])
     return fig
+
+
+def _figure_legend(fig, ax):
+    """One legend for the whole figure, right of the panels, so that it hides no data."""
+    handles, labels = ax.get_legend_handles_labels()
+    fig.tight_layout()
+    fig.legend(handles, labels, loc="center left", bbox_to_anchor=(1.0, 0.5),
+               fontsize="small", frameon=False)
 
 
 def environment() -> dict:
@@ -480,8 +528,15 @@ def write_results(results, config, out_dir, *, command=None, plots=True) -> dict
             for dataset in pd.unique(results["dataset"]):
                 slug = "".join(c if c.isalnum() else "_" for c in str(dataset).lower())
                 path = out / f"{config.name}_{slug}.png"
-                fig = plot_benchmark(results, dataset)
-                fig.savefig(path, dpi=100)
+                fig = plot_benchmark(results, dataset, baseline=config.baseline)
+                fig.savefig(path, dpi=100, bbox_inches="tight")
                 plt.close(fig)
                 paths[f"png:{dataset}"] = path
+            fractions = "label_fraction" in results and results["label_fraction"].nunique() > 1
+            if config.baseline is not None and fractions and results["dataset"].nunique() > 1:
+                path = out / f"{config.name}_across_datasets.png"
+                fig = plot_across_datasets(results, config.baseline)
+                fig.savefig(path, dpi=100, bbox_inches="tight")
+                plt.close(fig)
+                paths["png:across_datasets"] = path
     return paths

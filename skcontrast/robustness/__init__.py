@@ -16,6 +16,7 @@ and seeds;
 
 from ._curves import (
     PERTURBATIONS,
+    is_control,
     perturb_split,
     plot_robustness_curve,
     robustness_curve,
@@ -31,6 +32,7 @@ __all__ = [
     "hide_labels",
     "inject_label_noise",
     "inject_mcar",
+    "is_control",
     "inject_missing_timestamps",
     "perturb_split",
     "plot_robustness_curve",

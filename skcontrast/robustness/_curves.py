@@ -412,9 +412,13 @@ def summarize_curve(results: pd.DataFrame, value: str = "score") -> pd.DataFrame
 
 
 def plot_robustness_curve(
-    summary: pd.DataFrame, ax=None, *, xlabel="rate", ylabel=None, title=None
+    summary: pd.DataFrame, ax=None, *, xlabel="rate", ylabel=None, title=None, legend=True
 ):
-    """Plot the mean score against the rate, with a +/- one standard deviation band.
+    """Plot the mean score against the rate, with +/- one standard deviation error bars.
+
+    Ticks sit at the measured rates; controls and raw baselines (:func:`is_control`) are
+    dashed; the error bars of neighbouring lines are shifted sideways so they do not
+    overlap; the legend sits outside the axes.
 
     Parameters
     ----------
@@ -429,11 +433,14 @@ def plot_robustness_curve(
         Label of the y axis; ``"mean score"`` when ``None``.
     title : str or None, default=None
         Title of the axes.
+    legend : bool, default=True
+        Draw a legend outside the axes (pass ``False`` to draw one legend for a
+        whole figure of panels).
 
     Returns
     -------
     ax : matplotlib.axes.Axes
-        The axes drawn on: one line (with markers) and one band per estimator.
+        The axes drawn on: one line (with markers and error bars) per estimator.
 
     Examples
     --------
@@ -444,7 +451,7 @@ def plot_robustness_curve(
     >>> summary = pd.DataFrame({"estimator": ["a", "a"], "rate": [0.0, 0.5],
     ...                         "mean": [0.9, 0.6], "std": [0.02, 0.05], "n": [5, 5]})
     >>> ax = plot_robustness_curve(summary)
-    >>> len(ax.get_lines())
+    >>> len(ax.containers)  # one error-bar line per estimator
     1
     """
     if "mean" not in summary.columns and "score" in summary.columns:
@@ -470,21 +477,58 @@ def plot_robustness_curve(
     fractions = "label_fraction" in summary.columns and summary["label_fraction"].nunique() > 1
     if fractions:
         keys.append("label_fraction")
-    for key, group in summary.groupby(keys, sort=False):
+    groups = list(summary.groupby(keys, sort=False))
+    rates = np.sort(summary["rate"].unique().astype(float))
+    # Error bars of neighbouring lines are shifted sideways so that they do not overlap.
+    step = np.min(np.diff(rates)) if len(rates) > 1 else 1.0
+    offsets = np.linspace(-0.12, 0.12, len(groups)) * step if len(groups) > 1 else [0.0]
+    for (key, group), offset in zip(groups, offsets):
         group = group.sort_values("rate")
+        key = key if isinstance(key, tuple) else (key,)
         parts = [str(k) for k in key]
         if fractions:
             parts[-1] = f"{float(key[-1]):.0%} labels"
         label = " / ".join(parts)
         rate = group["rate"].to_numpy(dtype=float)
         mean = group["mean"].to_numpy(dtype=float)
-        # One seed gives no spread: draw no band rather than a NaN one.
+        # One seed gives no spread: no error bar rather than a NaN one.
         std = np.nan_to_num(group["std"].to_numpy(dtype=float))
-        (line,) = ax.plot(rate, mean, marker="o", label=label)
-        ax.fill_between(rate, mean - std, mean + std, color=line.get_color(), alpha=0.2)
+        control = is_control(label)
+        ax.errorbar(rate + offset, mean, yerr=std, marker="o", markersize=4, capsize=2,
+                    elinewidth=0.8, linestyle="--" if control else "-",
+                    color="0.55" if control and len(groups) <= 2 else None,
+                    alpha=0.85 if control else 1.0, label=label)
+    ax.set_xticks(rates, [f"{r:g}" for r in rates])
+    ax.grid(axis="y", alpha=0.3)
     ax.set_xlabel(xlabel)
     ax.set_ylabel("mean score" if ylabel is None else ylabel)
     if title is not None:
         ax.set_title(title)
-    ax.legend()
+    if legend:
+        # Outside the axes: a legend never hides a curve.
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small",
+                  frameon=False)
     return ax
+
+
+def is_control(name: str) -> bool:
+    """Whether a row name is a control or a baseline (raw features, an untrained encoder).
+
+    Plots draw those dashed, so that trained models stand out.
+
+    Parameters
+    ----------
+    name : str
+        A row (estimator) name.
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> is_control("raw features / logistic"), is_control("SCARF / logistic")
+    (True, False)
+    """
+    lowered = name.lower()
+    return any(word in lowered for word in ("raw", "untrained", "scratch", "baseline"))

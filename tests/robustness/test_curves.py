@@ -16,6 +16,7 @@ from sklearn.linear_model import LogisticRegression  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
 
 from skcontrast.robustness import (  # noqa: E402
+    is_control,
     plot_robustness_curve,
     robustness_curve,
     summarize_curve,
@@ -206,7 +207,26 @@ def test_plot_returns_axes(data):
     df = robustness_curve({"rec": Recorder()}, *data, rates=(0.0, 0.3), seeds=[0, 1])
     ax = plot_robustness_curve(summarize_curve(df))
     assert isinstance(ax, matplotlib.axes.Axes)
-    assert len(ax.get_lines()) == 1 and len(ax.collections) == 1
+    (bars,) = ax.containers  # one error-bar line for the one estimator
+    assert len(bars.lines[0].get_xdata()) == 2  # one point per rate
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["0", "0.3"]
     _, given = plt.subplots()
     assert plot_robustness_curve(df, ax=given) is given  # raw results are summarised
+    plt.close("all")
+
+
+def test_controls_are_dashed_and_panels_can_share_a_legend():
+    summary = pd.DataFrame({
+        "estimator": ["SCARF", "SCARF", "raw features", "raw features"],
+        "rate": [0.0, 0.5, 0.0, 0.5], "mean": [0.9, 0.7, 0.8, 0.75],
+        "std": [0.01, 0.02, 0.0, 0.0], "n": [3] * 4,
+    })
+    ax = plot_robustness_curve(summary, legend=False)
+    assert ax.get_legend() is None
+    styles = {c.get_label(): c.lines[0].get_linestyle() for c in ax.containers}
+    assert styles == {"SCARF": "-", "raw features": "--"}
+    # The two lines' points are shifted sideways so their error bars do not overlap.
+    x_scarf, x_raw = (c.lines[0].get_xdata() for c in ax.containers)
+    assert np.all(x_scarf < x_raw)
+    assert is_control("untrained encoder") and not is_control("SCARF")
     plt.close("all")

@@ -17,6 +17,7 @@ __all__ = [
     "available_devices",
     "build_module",
     "check_generator",
+    "FusedAdam",
     "make_adam",
     "make_generator",
     "resolve_device",
@@ -141,25 +142,131 @@ def build_module(factory, generator: torch.Generator, device: torch.device | str
     """
     with torch.device("meta"):
         module = factory()
-    module = module.to_empty(device="cpu")
+    # What Module.to_empty does, but with torch.empty: to_empty's empty_like on a meta
+    # tensor goes through torch's Python reference kernels, whose first use imports
+    # sympy (about a second inside the first fit of every process).
+    module = module._apply(lambda t: torch.empty(t.shape, dtype=t.dtype, device="cpu"))
     reset_parameters(module, generator)
     return module.to(device)
 
 
-def make_adam(params, lr: float, *, decoupled: bool = False) -> torch.optim.Optimizer:
+def make_adam(params, lr: float, *, decoupled: bool = False, torch_optimizer: bool = False):
     """Adam (``decoupled=False``) or AdamW, with torch's fused kernel where it has one.
 
     The fused kernel updates every parameter in one vectorised pass. On the CPU, where the
     small networks here are bound by per-operation overhead, it takes about a third of the
     time of the ``foreach`` implementation, whose CPU path loops over the tensors
     (TS2Vec's encoder, one thread: ``benchmarks/bench_dilated_conv.py --optimizer``).
-    torch releases without a fused kernel for the parameters' device (the CPU before 2.4)
-    fall back to ``foreach``.
+
+    By default the kernel is driven by :class:`FusedAdam`, not by ``torch.optim``: the
+    first ``torch.optim`` optimiser a process builds imports ``torch._dynamo`` (about a
+    second of start-up inside the first ``fit`` of every process, e.g. every
+    ``GridSearchCV`` worker). Both run the same kernel with the same arguments, so the
+    weights are bit-identical. ``torch_optimizer=True`` (used when the user passes
+    callbacks, which may wrap the optimiser in a ``torch.optim.lr_scheduler``) returns a
+    ``torch.optim`` optimiser. torch releases without a fused kernel for the parameters'
+    device (the CPU before 2.4) fall back to ``torch.optim``'s ``foreach``.
     """
     params = list(params)
+    if not torch_optimizer and FusedAdam.supports(params):
+        return FusedAdam(params, lr, decoupled=decoupled)
     cls = torch.optim.AdamW if decoupled else torch.optim.Adam
     try:
         return cls(params, lr=lr, fused=True)
     except (RuntimeError, ValueError):
         return cls(params, lr=lr, foreach=True)
 
+
+class FusedAdam:
+    """Adam / AdamW stepping all parameters with torch's fused kernel, outside ``torch.optim``.
+
+    The same update as ``torch.optim.Adam(fused=True)`` / ``AdamW(fused=True)`` (torch's
+    defaults: betas (0.9, 0.999), eps 1e-8, weight decay 0 for Adam and 1e-2 for AdamW),
+    without the one-off import of ``torch._dynamo`` that constructing a ``torch.optim``
+    optimiser costs. It keeps ``param_groups`` and ``state`` in ``torch.optim``'s layout
+    (one group) so that code reading the learning rate or the moments keeps working.
+
+    Parameters
+    ----------
+    params : list of torch.nn.Parameter
+        The parameters to optimise.
+    lr : float
+        Learning rate.
+    decoupled : bool, default=False
+        AdamW's decoupled weight decay (``True``) or Adam (``False``).
+    """
+
+    def __init__(self, params, lr: float, *, decoupled: bool = False):
+        self.decoupled = decoupled
+        self.param_groups = [{
+            "params": list(params), "lr": lr, "betas": (0.9, 0.999), "eps": 1e-8,
+            "weight_decay": 1e-2 if decoupled else 0.0, "amsgrad": False, "maximize": False,
+        }]
+        self.state: dict = {}
+
+    @staticmethod
+    def supports(params) -> bool:
+        """Whether torch has a fused Adam kernel for every parameter's device and dtype."""
+        return bool(params) and all(
+            _has_fused_adam(p.device.type, p.dtype) for p in params
+        )
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Forget the gradients (``set_to_none=False`` zeroes them in place)."""
+        for p in self.param_groups[0]["params"]:
+            if p.grad is None:
+                continue
+            if set_to_none:
+                p.grad = None
+            else:
+                p.grad.detach_().zero_()
+
+    @torch.no_grad()
+    def step(self) -> None:
+        """One Adam step for every parameter that has a gradient."""
+        group = self.param_groups[0]
+        # One kernel call per (device, dtype): the kernel needs its tensor lists uniform.
+        batches: dict = {}
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            state = self.state.get(p)
+            if state is None:
+                state = self.state[p] = {
+                    # float32 step counters on the parameter's device, as torch's fused path.
+                    "step": torch.zeros((), dtype=torch.float32, device=p.device),
+                    "exp_avg": torch.zeros_like(p, memory_format=torch.preserve_format),
+                    "exp_avg_sq": torch.zeros_like(p, memory_format=torch.preserve_format),
+                }
+            lists = batches.setdefault((p.device, p.dtype), ([], [], [], [], []))
+            for bucket, tensor in zip(lists, (p, p.grad, state["exp_avg"],
+                                              state["exp_avg_sq"], state["step"])):
+                bucket.append(tensor)
+        kernel = torch._fused_adamw_ if self.decoupled else torch._fused_adam_
+        beta1, beta2 = group["betas"]
+        for params, grads, exp_avgs, exp_avg_sqs, steps in batches.values():
+            torch._foreach_add_(steps, 1)
+            kernel(params, grads, exp_avgs, exp_avg_sqs, [], steps, amsgrad=False,
+                   lr=group["lr"], beta1=beta1, beta2=beta2,
+                   weight_decay=group["weight_decay"], eps=group["eps"], maximize=False,
+                   grad_scale=None, found_inf=None)
+
+
+_FUSED_SUPPORT: dict = {}
+
+
+def _has_fused_adam(device_type: str, dtype: torch.dtype) -> bool:
+    """Try the fused kernel once per (device type, dtype) on a one-element tensor."""
+    key = (device_type, dtype)
+    if key not in _FUSED_SUPPORT:
+        try:
+            one = [torch.zeros(1, dtype=dtype, device=device_type)]
+            torch._fused_adam_(one, [torch.zeros_like(one[0])], [torch.zeros_like(one[0])],
+                               [torch.zeros_like(one[0])], [],
+                               [torch.ones((), dtype=torch.float32, device=device_type)],
+                               amsgrad=False, lr=0.1, beta1=0.9, beta2=0.999,
+                               weight_decay=0.0, eps=1e-8, maximize=False)
+            _FUSED_SUPPORT[key] = True
+        except (AttributeError, RuntimeError, NotImplementedError, TypeError):
+            _FUSED_SUPPORT[key] = False
+    return _FUSED_SUPPORT[key]

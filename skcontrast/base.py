@@ -125,8 +125,8 @@ class BaseContrastiveEmbedder(
     Not meant to be instantiated: use :class:`~skcontrast.SCARFEmbedder` and friends,
     or see "Writing your own embedder" in the user guide.
 
-    Fitted attributes shared by every embedder
-    -------------------------------------------
+    Attributes
+    ----------
     encoder_ : torch.nn.Module
         The trained encoder, in eval mode (on ``device_``).
     device_ : str
@@ -271,8 +271,11 @@ class BaseContrastiveEmbedder(
         history, n_steps, best_epoch = [], 0, None
         if train_encoder:
             max_epochs, max_steps = self._training_budget(X)
+            # User callbacks may wrap the optimiser in a torch lr_scheduler: give them a
+            # torch.optim one (same kernel, same weights; see make_adam).
             optimizer = make_adam(task.module.parameters(), self.learning_rate,
-                                  decoupled=self._optimizer == "adamw")
+                                  decoupled=self._optimizer == "adamw",
+                                  torch_optimizer=bool(self.callbacks))
             callbacks = training_callbacks(self.callbacks, self.verbose)
             result = train(
                 task, optimizer, batch_size=self.batch_size, generator=generator,

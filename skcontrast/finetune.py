@@ -309,7 +309,8 @@ class FineTunedClassifier(PersistenceMixin, ClassifierMixin, BaseEstimator):
 
         result = train(
             TrainingTask(module, len(train_x), batch_loss, validate),
-            make_adam(module.parameters(), self.learning_rate),
+            make_adam(module.parameters(), self.learning_rate,
+                      torch_optimizer=bool(self.callbacks)),
             batch_size=self.batch_size, generator=generator, device_generator=device_generator,
             max_epochs=self.max_epochs, min_batch_size=1,
             stopping=StoppingRule(self.n_iter_no_change, key=_error_then_loss)

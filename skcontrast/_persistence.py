@@ -123,8 +123,8 @@ class _Writer:
                     "state": {k: self.value(v, f"{where}.{k}") for k, v in vars(value).items()}}
         if callable(value):
             raise TypeError(
-                f"{where} is a function ({getattr(value, '__name__', value)!r}): functions "
-                "are code, and a skcontrast model file holds data only. Set it to its "
+                f"{where} is code ({getattr(value, '__name__', value)!r}, a function or a "
+                "module), and a skcontrast model file holds data only. Set it to its "
                 "default before saving (the fitted model does not need it to transform), "
                 "and pass it again when you refit the loaded model."
             )

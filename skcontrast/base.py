@@ -351,20 +351,94 @@ class BaseContrastiveEmbedder(
         X_new : ndarray of shape (n_samples, n_components), dtype float32
             The embeddings.
         """
-        data = self.preprocess(X)
-        device = self._inference_device()
-        network = self._network().eval()
-        out = np.empty((data.shape[0], network.out_features), dtype=np.float32)
-        with torch.no_grad():
-            for lo in range(0, data.shape[0], self.inference_batch_size):
-                batch = torch.from_numpy(data[lo : lo + self.inference_batch_size]).to(device)
-                out[lo : lo + batch.shape[0]] = network(batch).float().cpu().numpy()
+        out = self._embed(torch.from_numpy(self.preprocess(X)))
         if not np.isfinite(out).all():
             raise TrainingDivergedError(
                 "The encoder produced non-finite embeddings; the input may lie far outside "
                 "the training range, or the model diverged. Refit with a lower learning_rate."
             )
         return out
+
+    def positive_pairs(self, X, *, random_state=None):
+        """Embeddings of two positive views of every row, made by the method's augmentation.
+
+        The views are those the embedder trains on: SCARF pairs each row with a
+        corrupted copy (features redrawn from the marginals of the rows of ``X``),
+        SupCon draws two augmented views, TS2Vec two overlapping random crops (each
+        max-pooled over its own timestamps). They feed the label-free diagnostics of
+        :mod:`skcontrast.metrics` (alignment, the InfoNCE bound) on held-out data.
+
+        Parameters
+        ----------
+        X : array-like
+            Data with the layout and number of features seen in ``fit``.
+        random_state : int, RandomState instance or None, default=None
+            Seed of the augmentation; ``None`` uses the embedder's ``random_state``.
+
+        Returns
+        -------
+        Z1, Z2 : ndarray of shape (n_samples, n_components), dtype float32
+            Row ``i`` of both embeds a view of row ``i`` of ``X``.
+
+        Raises
+        ------
+        TypeError
+            If the method has no augmentation (ExpCLR's positives come from expert
+            features, not from views).
+        """
+        data = torch.from_numpy(self.preprocess(X))
+        if random_state is None:
+            random_state = self.random_state
+        seed = seed_from_random_state(check_random_state(random_state))
+        views = self._positive_views(data, make_generator(seed, "cpu"))
+        if views is None:
+            raise TypeError(
+                f"{type(self).__name__} makes no augmented views, so it has no positive "
+                "pairs: use a score computed from the embeddings alone (effective_rank, "
+                "uniformity)."
+            )
+        return tuple(self._embed(view) for view in views)
+
+    def _positive_views(self, data: torch.Tensor, generator: torch.Generator):
+        """Hook: two augmented views of preprocessed rows (CPU tensors), or ``None``."""
+        return None
+
+    def _embed(self, data: torch.Tensor) -> np.ndarray:
+        """Embed a preprocessed CPU tensor in batches of ``inference_batch_size``."""
+        device = self._inference_device()
+        network = self._network().eval()
+        out = np.empty((data.shape[0], network.out_features), dtype=np.float32)
+        with torch.no_grad():
+            for lo in range(0, data.shape[0], self.inference_batch_size):
+                batch = data[lo : lo + self.inference_batch_size].to(device)
+                out[lo : lo + batch.shape[0]] = network(batch).float().cpu().numpy()
+        return out
+
+    def score(self, X, y=None):
+        """Label-free score of the embeddings of ``X``: their effective rank (greater is better).
+
+        What ``GridSearchCV(embedder, grid)`` and ``cross_validate(embedder, X)`` use
+        when given no ``scoring`` and no labels. The effective rank
+        (:func:`skcontrast.metrics.effective_rank`) counts the dimensions the
+        embeddings really use: it drops when a representation collapses. Other label-free
+        scores: :func:`skcontrast.metrics.make_label_free_scorer`. How well each picks
+        what a probe with labels would pick is measured in the user guide ("Choosing
+        hyper-parameters without labels").
+
+        Parameters
+        ----------
+        X : array-like
+            Held-out data with the layout seen in ``fit``.
+        y : None
+            Ignored (label-free).
+
+        Returns
+        -------
+        score : float
+        """
+        from .metrics import label_free_score
+
+        return label_free_score(self, X, "effective_rank")
 
     def _inference_device(self) -> torch.device:
         target = torch.device(self.device_)

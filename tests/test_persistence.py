@@ -205,7 +205,7 @@ def test_a_pickle_or_a_random_file_is_refused(path):
 
 def test_code_parameters_cannot_be_saved(path):
     emb = ExpCLREmbedder(expert_features=np.abs, max_epochs=2, random_state=0).fit(X)
-    with pytest.raises(TypeError, match="expert_features is a function.*default before saving"):
+    with pytest.raises(TypeError, match="expert_features is code.*default before saving"):
         emb.save(path)
     assert not os.path.exists(path)
     emb.set_params(expert_features=None)

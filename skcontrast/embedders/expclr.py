@@ -173,7 +173,7 @@ class ExpCLREmbedder(TabularOrSeriesInputMixin, EarlyStoppingMixin, BaseContrast
         Number of training samples with a known label (0 without ``y``).
     input_type_ : {"tabular", "time_series"}
         How the training data was read.
-    mean_, scale_ : ndarray of shape (n_features_in_,)
+    mean_, scale_ : ndarray of shape (n_features,)
         Standardisation of tabular input.
     n_features_in_ : int
         Number of features (tabular) or channels (time series) seen in :meth:`fit`.

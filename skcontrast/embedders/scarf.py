@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 import warnings
 from numbers import Real
 
 import torch
 from torch import nn
 
-from .._compat import Interval
+from .._compat import Interval, StrOptions
 from .._input import TabularInputMixin
 from .._sampling import random_split
 from .._torch_utils import build_module
@@ -16,6 +17,7 @@ from .._training import TrainingTask, mean_over_chunks
 from ..augmentations.corruption import MarginalCorruption, n_corrupted_features
 from ..base import BaseContrastiveEmbedder, EarlyStoppingMixin
 from ..encoders.mlp import ProjectionHead
+from ..losses import LOSSES, make_loss
 from ..losses.info_nce import info_nce_loss
 
 __all__ = ["SCARFEmbedder"]
@@ -56,7 +58,15 @@ class SCARFEmbedder(TabularInputMixin, EarlyStoppingMixin, BaseContrastiveEmbedd
         Fraction ``c`` of features corrupted per row, in (0, 1); the paper found
         0.5–0.8 stable.
     temperature : float, default=1.0
-        InfoNCE temperature.
+        Temperature of the loss (for the losses that have one).
+    loss : str or torch.nn.Module, default="info_nce"
+        The contrastive objective on (clean, corrupted) pairs: SCARF's one-directional
+        InfoNCE (``"info_nce"``), another name of :data:`skcontrast.losses.LOSSES`
+        (``"nt_xent"``, ``"debiased"``, ``"hard_negative"``, ``"contrastive"``,
+        ``"triplet"``, ``"npair"``, ``"soft_nearest_neighbour"``), built with this
+        ``temperature``, or a loss Module with ``forward(anchors, positives,
+        labels=None)`` (its own hyper-parameters). The user guide's "Choosing the loss"
+        says which combinations make sense. Early stopping monitors the same loss.
     hidden_size : int, default=256
         Width of the encoder's hidden layers and of the projection head.
     n_layers : int, default=4
@@ -105,10 +115,10 @@ class SCARFEmbedder(TabularInputMixin, EarlyStoppingMixin, BaseContrastiveEmbedd
     ----------
     encoder_ : torch.nn.Module
         The trained encoder ``f``.
-    mean_, scale_ : ndarray of shape (n_features_in_,)
+    mean_, scale_ : ndarray of shape (n_features,)
         Standardisation statistics (zeros and ones when ``standardize=False``, and for
         categorical columns).
-    categorical_features_ : ndarray of bool, shape (n_features_in_,)
+    categorical_features_ : ndarray of bool, shape (n_features,)
         Which input columns are categorical (DataFrame input).
     categories_ : list of ndarray or None
         The categories of each categorical column (``None`` for numeric ones).
@@ -149,6 +159,7 @@ class SCARFEmbedder(TabularInputMixin, EarlyStoppingMixin, BaseContrastiveEmbedd
         **EarlyStoppingMixin._parameter_constraints,
         "corruption_rate": [Interval(Real, 0, 1, closed="neither")],
         "temperature": [Interval(Real, 0, None, closed="neither")],
+        "loss": [StrOptions(set(LOSSES)), nn.Module],
         "early_stopping": ["boolean"],
     }
 
@@ -158,6 +169,7 @@ class SCARFEmbedder(TabularInputMixin, EarlyStoppingMixin, BaseContrastiveEmbedd
         *,
         corruption_rate=0.6,
         temperature=1.0,
+        loss="info_nce",
         hidden_size=256,
         n_layers=4,
         batch_size=128,
@@ -178,6 +190,7 @@ class SCARFEmbedder(TabularInputMixin, EarlyStoppingMixin, BaseContrastiveEmbedd
         self.n_components = n_components
         self.corruption_rate = corruption_rate
         self.temperature = temperature
+        self.loss = loss
         self.hidden_size = hidden_size
         self.n_layers = n_layers
         self.batch_size = batch_size
@@ -207,6 +220,11 @@ class SCARFEmbedder(TabularInputMixin, EarlyStoppingMixin, BaseContrastiveEmbedd
                 stacklevel=6,  # the caller of fit
             )
 
+    def _positive_views(self, data, generator):
+        # SCARF's pair: a row and its corruption, from the marginals of the rows given.
+        corrupt = MarginalCorruption(data, self.corruption_rate, self._feature_groups())
+        return data, corrupt(data, generator=generator)
+
     def _make_task(self, X, y, generator, device):
         self.n_corrupted_features_ = n_corrupted_features(X.shape[1], self.corruption_rate)
         groups = self._feature_groups()  # one-hot blocks are corrupted whole
@@ -223,11 +241,17 @@ class SCARFEmbedder(TabularInputMixin, EarlyStoppingMixin, BaseContrastiveEmbedd
         # The marginals are those of the training rows, never of a batch.
         corrupt = MarginalCorruption(train_rows, self.corruption_rate, groups)
 
+        # A copy: the user's Module (a parameter) is never moved or modified.
+        criterion = (None if self.loss == "info_nce" else
+                     make_loss(copy.deepcopy(self.loss), temperature=self.temperature).to(device))
+
         def contrast(clean: torch.Tensor, corrupted: torch.Tensor) -> torch.Tensor:
             # One forward pass for both views: half the kernel launches.
             z = head(encoder(torch.cat([clean, corrupted])))
             anchors, positives = z.split(clean.shape[0])
-            return info_nce_loss(anchors, positives, temperature=self.temperature)
+            if criterion is None:  # the paper's loss, called directly
+                return info_nce_loss(anchors, positives, temperature=self.temperature)
+            return criterion(anchors, positives)
 
         def batch_loss(idx, gen):
             clean = train_rows[idx.to(device)]

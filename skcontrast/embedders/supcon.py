@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import warnings
 from numbers import Integral, Real
 
@@ -22,6 +23,7 @@ from ..augmentations.timeseries import TimeSeriesAugmenter
 from ..base import BaseContrastiveEmbedder, EarlyStoppingMixin
 from ..encoders.mlp import ProjectionHead
 from ..encoders.pooling import PooledSeriesEncoder
+from ..losses import LOSSES, make_loss
 from ..losses.supcon import supcon_loss
 
 __all__ = ["SupConEmbedder"]
@@ -74,7 +76,15 @@ class SupConEmbedder(TabularOrSeriesInputMixin, EarlyStoppingMixin, BaseContrast
     input_type : {"auto", "tabular", "time_series"}, default="auto"
         How to read ``X``, see above.
     temperature : float, default=0.1
-        SupCon temperature ``τ`` (0.1 in the paper).
+        SupCon temperature ``τ`` (0.1 in the paper); passed to a loss given by name.
+    loss : str or torch.nn.Module, default="supcon"
+        The objective on the two views and their labels: SupCon's ``L_out``
+        (``"supcon"``), another name of :data:`skcontrast.losses.LOSSES` (the
+        label-aware ones: ``"soft_nearest_neighbour"``, ``"triplet"``,
+        ``"contrastive"``; with the pair losses ``"nt_xent"``, ``"debiased"``,
+        ``"hard_negative"``, ``"npair"``, same-class rows stop being negatives), or a
+        loss Module with ``forward(anchors, positives, labels=None)``. See the user
+        guide's "Choosing the loss".
     projection_size : int, default=128
         Output width of the projection head (discarded after training).
     hidden_size : int or None, default=None
@@ -156,7 +166,7 @@ class SupConEmbedder(TabularOrSeriesInputMixin, EarlyStoppingMixin, BaseContrast
         Class labels seen in :meth:`fit`.
     input_type_ : {"tabular", "time_series"}
         How the training data was read.
-    mean_, scale_ : ndarray of shape (n_features_in_,)
+    mean_, scale_ : ndarray of shape (n_features,)
         Standardisation statistics (tabular input only).
     n_features_in_ : int
         Number of features (tabular) or channels (time series) seen in :meth:`fit`.
@@ -203,6 +213,7 @@ class SupConEmbedder(TabularOrSeriesInputMixin, EarlyStoppingMixin, BaseContrast
         **EarlyStoppingMixin._parameter_constraints,
         "early_stopping": ["boolean", StrOptions({"auto"})],
         "temperature": [Interval(Real, 0, None, closed="neither")],
+        "loss": [StrOptions(set(LOSSES)), nn.Module],
         "projection_size": [Interval(Integral, 1, None, closed="left")],
         "corruption_rate": [Interval(Real, 0, 1, closed="left")],
         "noise_std": [Interval(Real, 0, None, closed="left")],
@@ -219,6 +230,7 @@ class SupConEmbedder(TabularOrSeriesInputMixin, EarlyStoppingMixin, BaseContrast
         *,
         input_type="auto",
         temperature=0.1,
+        loss="supcon",
         projection_size=128,
         hidden_size=None,
         n_layers=4,
@@ -248,6 +260,7 @@ class SupConEmbedder(TabularOrSeriesInputMixin, EarlyStoppingMixin, BaseContrast
         self.n_components = n_components
         self.input_type = input_type
         self.temperature = temperature
+        self.loss = loss
         self.projection_size = projection_size
         self.hidden_size = hidden_size
         self.n_layers = n_layers
@@ -345,6 +358,10 @@ class SupConEmbedder(TabularOrSeriesInputMixin, EarlyStoppingMixin, BaseContrast
 
         return view
 
+    def _positive_views(self, data, generator):
+        view = self._make_augmenter(data)
+        return view(data, generator), view(data, generator)
+
     def _make_task(self, X, codes, generator, device):
         data = torch.from_numpy(self._preprocess(X)).to(device)
         labels = torch.from_numpy(codes.astype(np.int64))
@@ -361,11 +378,17 @@ class SupConEmbedder(TabularOrSeriesInputMixin, EarlyStoppingMixin, BaseContrast
         embed = PooledSeriesEncoder(encoder) if self._is_series else encoder
         view = self._make_augmenter(train_x)
 
+        # A copy: the user's Module (a parameter) is never moved or modified.
+        criterion = (None if self.loss == "supcon" else
+                     make_loss(copy.deepcopy(self.loss), temperature=self.temperature).to(device))
+
         def contrast(v1, v2, y_batch, gen=None):
             # One forward pass for both views: half the kernel launches.
-            h = embed(torch.cat([v1, v2]), gen)
-            return supcon_loss(head(h), torch.cat([y_batch, y_batch]),
-                               temperature=self.temperature)
+            z = head(embed(torch.cat([v1, v2]), gen))
+            if criterion is None:  # the paper's loss, called directly
+                return supcon_loss(z, torch.cat([y_batch, y_batch]),
+                                   temperature=self.temperature)
+            return criterion(*z.split(v1.shape[0]), y_batch)
 
         members = None
         if self.balanced_batches:

@@ -259,7 +259,8 @@ def _check_hyper(alpha, temporal_unit) -> None:
 
 
 def hierarchical_contrastive_loss(
-    z1: torch.Tensor, z2: torch.Tensor, *, alpha: float = 0.5, temporal_unit: int = 0
+    z1: torch.Tensor, z2: torch.Tensor, *, alpha: float = 0.5, temporal_unit: int = 0,
+    instance_loss: nn.Module | None = None,
 ) -> torch.Tensor:
     """TS2Vec's hierarchical contrastive loss.
 
@@ -280,6 +281,12 @@ def hierarchical_contrastive_loss(
         weight is 0 is not computed.
     temporal_unit : int, default=0
         First level at which the temporal term is used.
+    instance_loss : torch.nn.Module or None, default=None
+        Replaces TS2Vec's instance term: at every level and timestamp ``t``,
+        ``instance_loss(z1[:, t], z2[:, t])`` (a loss of :mod:`skcontrast.losses` with
+        ``forward(anchors, positives, labels=None)``; the series are the samples),
+        averaged over the level's timestamps. ``None``: TS2Vec's own term. A custom
+        term is computed one timestamp at a time, so it is slower.
 
     Returns
     -------
@@ -305,7 +312,12 @@ def hierarchical_contrastive_loss(
     n_levels = len(levels)  # floor(log2(T)) + 1, the top level (T = 1) included
     n_series = z1.shape[0]
     loss = _zero_like_graph(z1, z2)
-    if alpha != 0 and n_series > 1:
+    if alpha != 0 and instance_loss is not None:
+        for u, v in levels:
+            per_timestamp = torch.stack([instance_loss(u[:, t], v[:, t])
+                                         for t in range(u.shape[1])])
+            loss = loss + alpha / n_levels * per_timestamp.mean()
+    elif alpha != 0 and n_series > 1:
         # The instance groups (one per timestamp, 2B vectors) have the same size at every
         # level: all levels go through one call, each group weighted by its level's mean.
         a = torch.cat([u.transpose(0, 1) for u, _ in levels])

@@ -6,6 +6,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ._common import check_positive, info_nce_from_logits, view_logits
+
 __all__ = ["InfoNCELoss", "info_nce_loss"]
 
 
@@ -68,6 +70,14 @@ class InfoNCELoss(nn.Module):
     temperature : float, default=1.0
         Softmax temperature.
 
+    Notes
+    -----
+    ``forward(anchors, positives, labels=None)`` follows the interface of the other
+    loss Modules. With ``labels=None`` it is exactly :func:`info_nce_loss`; with labels,
+    the positives of other samples with the same label as anchor ``i`` are removed from
+    its negatives (the loss stays single-positive). It is
+    :class:`~skcontrast.losses.NTXentLoss` with ``symmetric=False``.
+
     Examples
     --------
     >>> import torch
@@ -79,7 +89,34 @@ class InfoNCELoss(nn.Module):
 
     def __init__(self, temperature: float = 1.0):
         super().__init__()
-        self.temperature = temperature
+        self.temperature = check_positive(temperature, "temperature", "temperature=1.0")
 
-    def forward(self, anchors: torch.Tensor, positives: torch.Tensor) -> torch.Tensor:
-        return info_nce_loss(anchors, positives, temperature=self.temperature)
+    def forward(
+        self,
+        anchors: torch.Tensor,
+        positives: torch.Tensor,
+        labels: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """Compute the loss.
+
+        Parameters
+        ----------
+        anchors, positives : torch.Tensor of shape (batch_size, dim)
+            Row ``i`` of ``positives`` is the positive of row ``i`` of ``anchors``.
+        labels : torch.Tensor of shape (batch_size,) or None, default=None
+            Integer class of each sample; same-label positives are not negatives.
+
+        Returns
+        -------
+        loss : torch.Tensor
+            Scalar mean loss over the anchors.
+        """
+        if labels is None:
+            return info_nce_loss(anchors, positives, temperature=self.temperature)
+        positive, negatives, n_negatives = view_logits(
+            anchors, positives, labels, temperature=self.temperature, symmetric=False
+        )
+        return info_nce_from_logits(positive, negatives, n_negatives)
+
+    def extra_repr(self) -> str:
+        return f"temperature={self.temperature}"

@@ -15,7 +15,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-__all__ = ["SupConLoss", "nt_xent_loss", "supcon_loss"]
+from ._common import two_view_batch
+
+__all__ = ["SupConLoss", "TwoViewSupConLoss", "nt_xent_loss", "supcon_loss"]
 
 
 def _check_temperature(temperature, name="temperature"):
@@ -245,6 +247,74 @@ class SupConLoss(nn.Module):
         loss : torch.Tensor
             Scalar loss, see :func:`supcon_loss`.
         """
+        return supcon_loss(
+            z, labels, temperature=self.temperature, base_temperature=self.base_temperature
+        )
+
+    def extra_repr(self) -> str:
+        return f"temperature={self.temperature}, base_temperature={self.base_temperature}"
+
+
+class TwoViewSupConLoss(nn.Module):
+    """:func:`supcon_loss` with the two-view interface of the other loss Modules.
+
+    ``forward(anchors, positives, labels=None)`` stacks the ``2B`` rows
+    ``[anchors; positives]`` with labels ``[labels; labels]`` and returns
+    :func:`supcon_loss` of them: every other view with the same label is a positive
+    (the sample's own other view included). With ``labels=None`` each sample is its own
+    class and the loss is SimCLR's NT-Xent, :func:`nt_xent_loss`.
+
+    Parameters
+    ----------
+    temperature : float, default=0.1
+        Softmax temperature ``τ`` (0.1 in the SupCon paper).
+    base_temperature : float or None, default=None
+        Loss scale reference, see :func:`supcon_loss`; ``None`` means no rescaling.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skcontrast.losses import TwoViewSupConLoss, nt_xent_loss
+    >>> generator = torch.Generator().manual_seed(0)
+    >>> a = torch.randn(4, 3, generator=generator)
+    >>> p = a + 0.1 * torch.randn(4, 3, generator=generator)
+    >>> criterion = TwoViewSupConLoss(temperature=0.5)
+    >>> bool(torch.isclose(criterion(a, p), nt_xent_loss(a, p, 0.5)))
+    True
+    >>> criterion(a, p, torch.tensor([0, 0, 1, 1])).ndim
+    0
+    """
+
+    def __init__(self, temperature: float = 0.1, base_temperature: float | None = None):
+        super().__init__()
+        self.temperature = _check_temperature(temperature)
+        self.base_temperature = (
+            None
+            if base_temperature is None
+            else _check_temperature(base_temperature, "base_temperature")
+        )
+
+    def forward(
+        self,
+        anchors: torch.Tensor,
+        positives: torch.Tensor,
+        labels: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """Compute the loss.
+
+        Parameters
+        ----------
+        anchors, positives : torch.Tensor of shape (batch_size, n_dims)
+            Two views; row ``i`` of both belongs to sample ``i``.
+        labels : torch.Tensor of shape (batch_size,) or None, default=None
+            Integer class of each sample; ``None``: every sample is its own class.
+
+        Returns
+        -------
+        loss : torch.Tensor
+            Scalar loss, see :func:`supcon_loss`.
+        """
+        z, labels = two_view_batch(anchors, positives, labels)
         return supcon_loss(
             z, labels, temperature=self.temperature, base_temperature=self.base_temperature
         )

@@ -6,7 +6,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from skcontrast.losses.supcon import SupConLoss, nt_xent_loss, supcon_loss
+from skcontrast.losses.supcon import SupConLoss, TwoViewSupConLoss, nt_xent_loss, supcon_loss
 
 
 def _slow_supcon(z, labels, temperature, base_temperature=None):
@@ -174,3 +174,35 @@ def test_bad_shapes():
         nt_xent_loss(z, z[:3])
     with pytest.raises(ValueError, match="temperature"):
         SupConLoss(temperature=0)
+
+
+@pytest.mark.parametrize("dtype, tol", [(torch.float32, 1e-5), (torch.float64, 1e-10)])
+@pytest.mark.parametrize("labels", [None, [0, 1, 0, 2, 1]])
+@pytest.mark.parametrize("temperature", [0.1, 0.5])
+def test_two_view_adapter_matches_explicit_loop(labels, temperature, dtype, tol):
+    a = _normalised(5, 4, seed=10, dtype=dtype) * 2.0
+    p = _normalised(5, 4, seed=11, dtype=dtype)
+    labels = None if labels is None else torch.tensor(labels)
+    loss = TwoViewSupConLoss(temperature=temperature)(a, p, labels)
+    ids = torch.arange(5) if labels is None else labels
+    expected = _slow_supcon(torch.cat([a, p]), torch.cat([ids, ids]), temperature)
+    assert loss.dtype == dtype
+    assert loss.item() == pytest.approx(expected, rel=tol)
+    if labels is None:
+        assert loss.item() == pytest.approx(nt_xent_loss(a, p, temperature).item(), rel=tol)
+
+
+def test_two_view_adapter_repr_and_errors():
+    criterion = TwoViewSupConLoss(temperature=0.2, base_temperature=0.07)
+    assert (criterion.temperature, criterion.base_temperature) == (0.2, 0.07)
+    assert repr(criterion) == "TwoViewSupConLoss(temperature=0.2, base_temperature=0.07)"
+    z = _normalised(3, 2, seed=0)
+    assert criterion(z, z).item() == pytest.approx(
+        supcon_loss(torch.cat([z, z]), torch.arange(3).repeat(2), temperature=0.2,
+                    base_temperature=0.07).item())
+    with pytest.raises(ValueError, match="temperature"):
+        TwoViewSupConLoss(temperature=0)
+    with pytest.raises(ValueError, match="same shape"):
+        criterion(z, z[:2])
+    with pytest.raises(ValueError, match=r"labels must have shape \(3,\)"):
+        criterion(z, z, torch.tensor([0, 1]))

@@ -37,6 +37,10 @@ Method hooks
 ``_stopping_rule() -> StoppingRule or None``
     Early stopping on the task's validation records. Default: none
     (:class:`EarlyStoppingMixin` provides the usual one).
+``_positive_views(data, generator) -> (Tensor, Tensor) or None``
+    Two views of preprocessed rows that the method treats as a positive pair, used by
+    :meth:`positive_pairs` for the label-free diagnostics of :mod:`skcontrast.metrics`.
+    Default: ``None`` (the method has no label-free positive pairs; ``TypeError``).
 
 Class attributes: ``_optimizer`` (``"adam"`` or ``"adamw"``) and ``_drop_last``.
 
@@ -400,7 +404,10 @@ class BaseContrastiveEmbedder(
         return tuple(self._embed(view) for view in views)
 
     def _positive_views(self, data: torch.Tensor, generator: torch.Generator):
-        """Hook: two augmented views of preprocessed rows (CPU tensors), or ``None``."""
+        """Hook: two views of preprocessed rows (CPU tensors) forming positive pairs.
+
+        Return ``None`` when the method has no label-free notion of a positive pair.
+        """
         return None
 
     def _embed(self, data: torch.Tensor) -> np.ndarray:

@@ -124,6 +124,15 @@ def numeric_or_explain(X, name: str, convert):
                 "but the rows of X have different lengths. Pad or truncate them (for time "
                 "series, skcontrast.utils.pad_series NaN-pads them)."
             ) from exc
+        if "contains NaN" in text:
+            # scikit-learn's generic message suggests supervised models that accept NaN;
+            # an embedder needs the imputer in front of it.
+            raise ValueError(
+                f"Input X contains NaN. {name} does not accept missing values in a table: "
+                "impute them first, e.g. make_pipeline(SimpleImputer(), "
+                f"{name}()) with sklearn.impute.SimpleImputer (or pass a DataFrame whose "
+                "missing values are in categorical columns: there they are a category)."
+            ) from exc
         if "convert" not in text and "could not" not in text:
             raise
         raise ValueError(

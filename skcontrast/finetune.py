@@ -152,6 +152,10 @@ class FineTunedClassifier(PersistenceMixin, ClassifierMixin, BaseEstimator):
         then do not depend on the order or the company of the rows).
     history_ : skorch.history.History
         One record per epoch: ``train_loss``, ``valid_loss``, ``valid_acc``...
+    loss_curve_ : list of float
+        Mean training cross-entropy per epoch (as the embedders' ``loss_curve_``).
+    validation_loss_curve_ : list of float
+        Validation cross-entropy per epoch (empty without a validation split).
     n_iter_ : int
         Number of epochs run.
     best_epoch_ : int or None
@@ -247,6 +251,12 @@ class FineTunedClassifier(PersistenceMixin, ClassifierMixin, BaseEstimator):
         return fit_all_or_nothing(self, self._fit, X, y)
 
     def _fit(self, X, y):
+        if self.prefit and not self.pretrained:
+            raise ValueError(
+                "prefit=True uses the embedder's trained encoder, and pretrained=False asks "
+                "for its untrained initial weights: the two contradict. For the "
+                "from-scratch control pass pretrained=False with prefit=False."
+            )
         if y is None:
             raise ValueError(
                 "FineTunedClassifier requires y to be passed, but the target y is None: "
@@ -328,6 +338,9 @@ class FineTunedClassifier(PersistenceMixin, ClassifierMixin, BaseEstimator):
         # on the order or the company of the rows.
         self.module_ = module.to("cpu", torch.float64).eval()
         self.history_ = result.history
+        self.loss_curve_ = [r["train_loss"] for r in result.history]
+        self.validation_loss_curve_ = [r["valid_loss"] for r in result.history
+                                       if "valid_loss" in r]
         self.n_iter_ = len(result.history)
         self.best_epoch_ = result.best_epoch
 

@@ -183,13 +183,15 @@ def fit_embedder(embedder, X, y=None):
     >>> fit_embedder(SCARFEmbedder(max_epochs=2, random_state=0), X, y).n_features_in_
     4
     """
+    # y is always passed (None for self-supervised fits): wrappers such as scikit-learn's
+    # FrozenEstimator require it positionally.
     if y is None:
-        return embedder.fit(X)
+        return embedder.fit(X, None)
     if getattr(type(embedder), "_fits_unlabelled_rows", False):
         return embedder.fit(X, y)
     if embedder.__sklearn_tags__().target_tags.required:
         return embedder.fit(*labelled_subset(X, y))
-    return embedder.fit(X)
+    return embedder.fit(X, None)
 
 
 def pad_series(series, length=None) -> np.ndarray:

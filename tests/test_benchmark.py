@@ -305,3 +305,27 @@ def test_label_fraction_figures_plot_differences_to_the_baseline(tmp_path):
     assert np.allclose(np.asarray(summary.containers[0].lines[0].get_ydata(), dtype=float),
                        0.05, atol=0.02)
     matplotlib.pyplot.close("all")
+
+
+def test_cli_warns_when_torch_differs_from_the_committed_results(tmp_path, capsys, monkeypatch):
+    from pathlib import Path
+
+    import torch
+
+    from skcontrast.benchmark import _cli
+
+    results = Path(__file__).parents[1] / "benchmarks" / "results"
+    recorded = {json.loads(p.read_text())["torch"].split("+")[0]
+                for p in results.glob("*_environment.json")}
+    assert recorded == {_cli.RESULTS_TORCH_VERSION}  # the constant says what results used
+    config = copy.deepcopy(TINY)
+    config["embedders"] = {"raw": config["embedders"]["raw"]}
+    path = tmp_path / "tiny.json"
+    path.write_text(json.dumps(config))
+    args = [str(path), "--seeds", "0", "--rates", "0.0", "--no-progress", "--no-plots"]
+    monkeypatch.setattr(torch, "__version__", _cli.RESULTS_TORCH_VERSION + "+cpu")
+    assert main(args) == 0
+    assert "torch" not in capsys.readouterr().err
+    monkeypatch.setattr(torch, "__version__", "9.9.0")
+    assert main(args) == 0
+    assert "torch 9.9.0 is running" in capsys.readouterr().err

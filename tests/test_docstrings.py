@@ -14,6 +14,8 @@ from skcontrast import (
     datasets,
     encoders,
     losses,
+    metrics,
+    plotting,
     probes,
     robustness,
     utils,
@@ -26,7 +28,7 @@ ENFORCED = {"GL08", "PR01", "PR02", "PR03", "PR07", "SS01", "EX01", "GL02", "GL0
 def _public_objects():
     seen = {}
     for module in (skcontrast, losses, callbacks, augmentations, encoders, probes, robustness,
-                   datasets, benchmark, utils):
+                   datasets, benchmark, utils, plotting, metrics):
         names = getattr(module, "__all__", None) or [n for n in vars(module) if n[0] != "_"]
         for name in names:
             obj = getattr(module, name)

@@ -221,3 +221,18 @@ def test_verbose_logs_epochs(small_tabular, caplog):
         FineTunedClassifier(SCARFEmbedder(**FAST_EMB), **{**FAST_CLF, "max_epochs": 2},
                             verbose=2).fit(X, y)
     assert "FineTunedClassifier epoch 1" in caplog.text
+
+
+def test_prefit_and_from_scratch_contradict(small_tabular):
+    X, y = small_tabular
+    emb = SCARFEmbedder(**FAST_EMB).fit(X)
+    with pytest.raises(ValueError, match="contradict.*prefit=False"):
+        FineTunedClassifier(emb, prefit=True, pretrained=False, **FAST_CLF).fit(X, y)
+
+
+def test_loss_curves_are_recorded_like_the_embedders(small_tabular):
+    X, y = small_tabular
+    clf = FineTunedClassifier(SCARFEmbedder(**FAST_EMB), **FAST_CLF).fit(X, y)
+    assert clf.loss_curve_ == [r["train_loss"] for r in clf.history_]
+    assert len(clf.loss_curve_) == clf.n_iter_
+    assert all(np.isfinite(clf.loss_curve_))

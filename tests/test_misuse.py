@@ -135,3 +135,14 @@ def test_float32_overflow_is_an_input_error_not_a_divergence():
         TS2VecEmbedder(n_iters=1, depth=1).fit(X)
     with pytest.raises(ValueError, match="too large for float32"):
         SupConEmbedder(input_type="time_series", max_epochs=1, depth=1).fit(X, np.arange(10) % 2)
+
+
+def test_nan_in_a_table_names_the_imputer_and_in_a_frame_names_the_column():
+    X = np.random.default_rng(0).standard_normal((20, 3))
+    X[4, 1] = np.nan
+    with pytest.raises(ValueError, match=r"contains NaN.*make_pipeline\(SimpleImputer\(\), "
+                                         r"SCARFEmbedder\(\)\)"):
+        SCARFEmbedder(**FAST).fit(X)
+    frame = pd.DataFrame(X, columns=["a", "b", "c"]).assign(kind=["x", "y"] * 10)
+    with pytest.raises(ValueError, match="NaN in the numeric column 'b'.*SimpleImputer"):
+        SCARFEmbedder(**FAST).fit(frame)

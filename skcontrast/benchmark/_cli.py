@@ -12,6 +12,22 @@ from ._runner import run_benchmark
 #: Runs estimated above this many minutes are announced before they start.
 _WARN_MINUTES = 3.0
 
+#: The torch release the shipped results (benchmarks/results) were measured with; a test
+#: keeps it equal to what their environment files record.
+RESULTS_TORCH_VERSION = "2.13.0"
+
+
+def _torch_warning() -> str | None:
+    """A note when the running torch differs from the one the shipped results used."""
+    import torch
+
+    running = torch.__version__.split("+")[0]
+    if running == RESULTS_TORCH_VERSION:
+        return None
+    return (f"skcontrast-benchmark: torch {running} is running; the committed results were "
+            f"measured with torch {RESULTS_TORCH_VERSION} (CPU build). Numbers can differ by "
+            "a test row or two across torch releases.")
+
 
 def _summary(description: str, width: int = 78) -> str:
     """The first sentence of a config's description, cut to ``width`` characters."""
@@ -89,6 +105,9 @@ def main(argv=None) -> int:
             config = config.replace(seeds=args.seeds, rates=args.rates)
     except ValueError as exc:
         parser.error(str(exc))
+    note = _torch_warning()
+    if note is not None:
+        print(note, file=sys.stderr, flush=True)
     minutes = _estimate(measured, config, args.n_jobs)
     if minutes is not None and minutes > _WARN_MINUTES:
         hint = "" if args.n_jobs not in (None, 1) else "; --n-jobs 2 halves it on 2 cores"

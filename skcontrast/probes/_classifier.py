@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, clone, is_classifier
+from sklearn.exceptions import NotFittedError
 from sklearn.utils import check_random_state
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, column_or_1d
@@ -47,7 +48,10 @@ class ProbeClassifier(PersistenceMixin, ClassifierMixin, BaseEstimator):
         A name of :data:`~skcontrast.probes.PROBES` or an unfitted classifier (cloned).
     prefit : bool, default=False
         Use ``embedder`` as already fitted (e.g. on a large unlabelled set): only the
-        probe is fitted.
+        probe is fitted. ``clone`` (hence ``GridSearchCV``, ``cross_validate``,
+        :func:`~skcontrast.robustness.robustness_curve`) returns an unfitted copy of
+        the embedder; there, pass ``sklearn.frozen.FrozenEstimator(embedder)`` instead,
+        which survives cloning and is never refitted.
     random_state : int, RandomState instance or None, default=None
         Seeds every ``*random_state`` of the embedder (unless ``prefit``) and the probe.
 
@@ -133,7 +137,16 @@ class ProbeClassifier(PersistenceMixin, ClassifierMixin, BaseEstimator):
             )
         probe = self._make_probe(seed)  # a bad probe fails before the embedder trains
         if self.prefit:
-            check_is_fitted(self.embedder)
+            try:
+                check_is_fitted(self.embedder)
+            except NotFittedError as exc:
+                raise NotFittedError(
+                    f"prefit=True but the embedder is not fitted ({exc}). If this "
+                    "ProbeClassifier was cloned (GridSearchCV, cross_validate, "
+                    "robustness_curve clone their estimators), the clone holds an unfitted "
+                    "copy: wrap the fitted embedder in sklearn.frozen.FrozenEstimator instead "
+                    "of passing prefit=True."
+                ) from exc
             embedder = self.embedder
         else:
             if self.embedder is None:

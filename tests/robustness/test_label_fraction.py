@@ -4,6 +4,7 @@ ever reaches a model."""
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 from sklearn.linear_model import LogisticRegression
 
@@ -180,3 +181,25 @@ def test_plain_estimators_get_the_labelled_rows_only():
                           X[200:], y[200:], rates=(0.0, 0.2), seeds=(0, 1),
                           label_fractions=(0.05, 1.0))
     assert set(df["label_fraction"]) == {0.05, 1.0} and len(df) == 8
+
+
+def test_a_frozen_prefit_embedder_survives_cloning_in_robustness_curves():
+    from sklearn.datasets import load_digits
+    from sklearn.exceptions import NotFittedError
+    from sklearn.frozen import FrozenEstimator
+
+    from skcontrast import SCARFEmbedder
+    from skcontrast.probes import ProbeClassifier
+    from skcontrast.robustness import robustness_curve
+
+    X, y = load_digits(return_X_y=True)
+    emb = SCARFEmbedder(max_epochs=2, random_state=0).fit(X)
+    encoder = [p.detach().clone() for p in emb.encoder_.parameters()]
+    results = robustness_curve({"frozen": ProbeClassifier(FrozenEstimator(emb))},
+                               X[:600], y[:600], X[600:900], y[600:900],
+                               rates=(0.0,), seeds=[0])
+    assert results["score"].iloc[0] > 0.8
+    assert all(torch.equal(a, b) for a, b in zip(encoder, emb.encoder_.parameters()))
+    with pytest.raises(NotFittedError, match="FrozenEstimator"):
+        robustness_curve({"prefit": ProbeClassifier(emb, prefit=True)}, X[:600], y[:600],
+                         X[600:900], y[600:900], rates=(0.0,), seeds=[0])

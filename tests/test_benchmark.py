@@ -225,6 +225,27 @@ def test_cli_runs_a_config_file_and_writes_results(tmp_path, capsys):
         main(["nope"])
 
 
+def test_cli_replot_redraws_the_figures_from_saved_results_without_running(
+        tmp_path, capsys, monkeypatch):
+    pytest.importorskip("matplotlib")
+    path = tmp_path / "tiny.json"
+    config = copy.deepcopy(TINY)
+    config["embedders"] = {"raw": config["embedders"]["raw"]}
+    path.write_text(json.dumps(config))
+    out = tmp_path / "out"
+    assert main([str(path), "--seeds", "0", "--out", str(out), "--no-progress",
+                 "--no-plots"]) == 0
+    assert not list(out.glob("*.png"))
+    monkeypatch.setattr("skcontrast.benchmark._cli.run_benchmark",
+                        lambda *a, **k: pytest.fail("--replot must not run anything"))
+    assert main(["tiny", "--replot", "--out", str(out)]) == 0
+    assert [p.name for p in out.glob("*.png")] == ["tiny_iris.png"]
+    capsys.readouterr()
+    with pytest.raises(SystemExit):  # nothing saved under that name
+        main(["quick", "--replot", "--out", str(out)])
+    assert "run the benchmark with --out first" in capsys.readouterr().err
+
+
 def test_conditions_whose_labels_fall_in_one_class_are_recorded_without_scores(monkeypatch):
     # 2 labelled rows per class, every label redrawn uniformly: for some seeds all four
     # land in one class, and nothing can be trained on them.

@@ -18,6 +18,7 @@ from ._report import (
     markdown_report,
     paired_differences,
     summarize_benchmark,
+    write_plots,
     write_results,
 )
 from ._runner import run_benchmark
@@ -32,5 +33,6 @@ __all__ = [
     "paired_differences",
     "run_benchmark",
     "summarize_benchmark",
+    "write_plots",
     "write_results",
 ]

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+from pathlib import Path
+
+import pandas as pd
 
 from ._config import available_configs, load_config
-from ._report import markdown_report, write_results
+from ._report import markdown_report, write_plots, write_results
 from ._runner import run_benchmark
 
 #: Runs estimated above this many minutes are announced before they start.
@@ -60,7 +64,8 @@ def _epilog() -> str:
         "  OMP_NUM_THREADS=1 skcontrast-benchmark tabular_labels --n-jobs 2 \\\n"
         "      --data-home <folder with Darwin.csv> --out results/\n"
         "  skcontrast-benchmark ecg200 --seeds 0 --rates 0 0.2 --out results/\n"
-        "  skcontrast-benchmark my_config.json         # your own config (see the user guide)"
+        "  skcontrast-benchmark my_config.json         # your own config (see the user guide)\n"
+        "  skcontrast-benchmark ecg200 --replot --out results/   # redraw the figures only"
     )
 
 
@@ -81,7 +86,25 @@ def _parser() -> argparse.ArgumentParser:
                         help="seeds run in parallel (same rows at equal torch threads per process)")
     parser.add_argument("--no-progress", action="store_true", help="no progress output")
     parser.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
+    parser.add_argument("--replot", action="store_true",
+                        help="only redraw the PNGs from OUT/<name>_runs.csv (no run)")
     return parser
+
+
+def _replot(parser, args) -> int:
+    """Redraw the figures of results already in ``args.out``, with their saved config."""
+    if not args.out:
+        parser.error("--replot needs --out, the folder holding <name>_runs.csv")
+    name = Path(args.config).stem if args.config.endswith(".json") else args.config
+    csv = Path(args.out) / f"{name}_runs.csv"
+    saved = Path(args.out) / f"{name}_config.json"
+    if not csv.is_file() or not saved.is_file():
+        parser.error(f"--replot: no {csv.name} and {saved.name} in {args.out}; run the "
+                     "benchmark with --out first")
+    config = load_config(json.loads(saved.read_text()))
+    paths = write_plots(pd.read_csv(csv), config, args.out)
+    print("wrote " + ", ".join(str(p) for p in paths.values()), file=sys.stderr)
+    return 0
 
 
 def main(argv=None) -> int:
@@ -99,6 +122,8 @@ def main(argv=None) -> int:
         return 0
     if args.config is None:
         parser.error("name a config (see --list) or give a JSON file")
+    if args.replot:
+        return _replot(parser, args)
     try:
         measured = config = load_config(args.config)
         if args.seeds is not None or args.rates is not None:

@@ -516,27 +516,68 @@ def write_results(results, config, out_dir, *, command=None, plots=True) -> dict
     paths["markdown"].write_text(markdown_report(results, title=config.name, header=header,
                                                  baseline=config.baseline))
     if plots:
-        try:
-            import matplotlib
+        paths.update(write_plots(results, config, out))
+    return paths
 
-            matplotlib.use("Agg")
-            import matplotlib.pyplot as plt
-        except ImportError:
-            print("matplotlib is not installed: no plots (pip install matplotlib).",
-                  file=sys.stderr)
-        else:
-            for dataset in pd.unique(results["dataset"]):
-                slug = "".join(c if c.isalnum() else "_" for c in str(dataset).lower())
-                path = out / f"{config.name}_{slug}.png"
-                fig = plot_benchmark(results, dataset, baseline=config.baseline)
-                fig.savefig(path, dpi=100, bbox_inches="tight")
-                plt.close(fig)
-                paths[f"png:{dataset}"] = path
-            fractions = "label_fraction" in results and results["label_fraction"].nunique() > 1
-            if config.baseline is not None and fractions and results["dataset"].nunique() > 1:
-                path = out / f"{config.name}_across_datasets.png"
-                fig = plot_across_datasets(results, config.baseline)
-                fig.savefig(path, dpi=100, bbox_inches="tight")
-                plt.close(fig)
-                paths["png:across_datasets"] = path
+
+def write_plots(results, config, out_dir) -> dict:
+    """Draw ``<name>_<dataset>.png`` (and ``<name>_across_datasets.png``) into a folder.
+
+    :func:`write_results` calls it; call it alone to redraw the figures of committed
+    results with the current plotting code (``skcontrast-benchmark NAME --replot
+    --out DIR`` does that from ``DIR/<name>_runs.csv``), without rerunning anything.
+
+    Parameters
+    ----------
+    results : pandas.DataFrame
+        The output of :func:`run_benchmark` (or its CSV, read back).
+    config : BenchmarkConfig
+        The config that produced it (its name and baseline).
+    out_dir : str or path-like
+        The folder the PNGs are written to (created if needed).
+
+    Returns
+    -------
+    paths : dict of str to pathlib.Path
+        ``"png:<dataset>"`` (and ``"png:across_datasets"``) to the files written; empty,
+        with a note on stderr, when matplotlib is not installed.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from skcontrast.benchmark import load_config, run_benchmark, write_plots
+    >>> config = load_config({
+    ...     "name": "demo", "datasets": [{"loader": "sklearn", "name": "iris"}],
+    ...     "perturbation": {"kind": "label_noise", "rates": [0.0, 0.3]}, "seeds": [0],
+    ...     "probes": ["knn"], "embedders": {"raw": {"estimator": "raw"}}})
+    >>> results = run_benchmark(config, progress=False)
+    >>> sorted(write_plots(results, config, tempfile.mkdtemp()))
+    ['png:iris']
+    """
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("matplotlib is not installed: no plots (pip install matplotlib).",
+              file=sys.stderr)
+        return {}
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {}
+    for dataset in pd.unique(results["dataset"]):
+        slug = "".join(c if c.isalnum() else "_" for c in str(dataset).lower())
+        path = out / f"{config.name}_{slug}.png"
+        fig = plot_benchmark(results, dataset, baseline=config.baseline)
+        fig.savefig(path, dpi=100, bbox_inches="tight")
+        plt.close(fig)
+        paths[f"png:{dataset}"] = path
+    fractions = "label_fraction" in results and results["label_fraction"].nunique() > 1
+    if config.baseline is not None and fractions and results["dataset"].nunique() > 1:
+        path = out / f"{config.name}_across_datasets.png"
+        fig = plot_across_datasets(results, config.baseline)
+        fig.savefig(path, dpi=100, bbox_inches="tight")
+        plt.close(fig)
+        paths["png:across_datasets"] = path
     return paths

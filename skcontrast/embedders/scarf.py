@@ -47,7 +47,7 @@ class SCARFEmbedder(TabularInputMixin, EarlyStoppingMixin, BaseContrastiveEmbedd
     empirical marginal, as the paper corrupts before encoding.
 
     Training uses Adam (learning rate 1e-3) and, as in the paper, early stopping on
-    the InfoNCE loss of a held-out ``validation_fraction`` of the rows, corrupted once
+    the loss (InfoNCE) of a held-out ``validation_fraction`` of the rows, corrupted once
     so the validation set is fixed; the best weights are kept.
 
     Parameters
@@ -79,9 +79,10 @@ class SCARFEmbedder(TabularInputMixin, EarlyStoppingMixin, BaseContrastiveEmbedd
     learning_rate : float, default=1e-3
         Adam learning rate.
     early_stopping : bool, default=True
-        Hold out ``validation_fraction`` of the rows and stop when their InfoNCE loss
-        has not improved by ``tol`` for ``n_iter_no_change`` epochs. Needs at least 2
-        validation and 2 training rows. Without it, training runs ``max_epochs``.
+        Hold out ``validation_fraction`` of the rows and stop when their loss (the
+        chosen ``loss``, InfoNCE by default) has not improved by ``tol`` for
+        ``n_iter_no_change`` epochs. Needs at least 2 validation and 2 training rows.
+        Without it, training runs ``max_epochs``.
     validation_fraction : float, default=0.1
         Fraction of rows held out for early stopping (rounded up).
     n_iter_no_change : int, default=3

@@ -26,8 +26,9 @@ import time
 import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
-from sklearn.utils.parallel import Parallel, delayed
+from sklearn.utils.parallel import delayed
 
+from .._parallel import parallel_results
 from ..datasets import load_darwin, load_tabular, load_ucr, make_ts_classification
 from ..finetune import FineTunedClassifier
 from ..probes import probe_scores, score_probes
@@ -223,7 +224,7 @@ def run_benchmark(
             # One task per seed: the unit within which embeddings are reused.
             tasks = (delayed(_run_seed)(config, specs, dataset, loaded, classes, seed, None)
                      for seed in config.seeds)
-            for seed_rows in Parallel(n_jobs=n_jobs, return_as="generator")(tasks):
+            for seed_rows in parallel_results(tasks, n_jobs=n_jobs):
                 rows += seed_rows
                 bar.update(f"{dataset.name} seed={seed_rows[0]['seed'].iloc[0]}",
                            count=len(seed_rows))

@@ -11,8 +11,9 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 from sklearn.metrics import check_scoring
-from sklearn.utils.parallel import Parallel, delayed
+from sklearn.utils.parallel import delayed
 
+from .._parallel import parallel_results
 from ..utils import check_rate, labelled_subset, set_random_state
 from ._label_fraction import hide_labels, select_labelled
 from ._label_noise import inject_label_noise
@@ -345,8 +346,7 @@ def robustness_curve(
         for seed in seeds
         for name, estimator in estimators.items()
     ]
-    parallel = Parallel(n_jobs=n_jobs, return_as="generator")
-    rows = parallel(tasks)
+    rows = parallel_results(tasks, n_jobs=n_jobs)
     if progress:
         try:
             from tqdm.auto import tqdm

@@ -19,7 +19,7 @@ Grids (the issue's): SCARF ``corruption_rate`` x ``batch_size`` x ``loss`` on th
 dev sets; TS2Vec ``batch_size`` x ``n_components`` on the series dev sets.
 
 Run ``python benchmarks/label_free_selection.py --help``; the committed results came
-from ``OMP_NUM_THREADS=1 python benchmarks/label_free_selection.py --n-jobs 2 --data-home
+from ``OMP_NUM_THREADS=1 python benchmarks/label_free_selection.py --n-jobs 1 --data-home
 <folder with Darwin.csv> --out benchmarks/results``.
 """
 

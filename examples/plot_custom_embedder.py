@@ -57,13 +57,13 @@ class NoisyViewsEmbedder(TabularInputMixin, BaseContrastiveEmbedder):
     def __init__(self, n_components=16, *, noise=0.5, hidden_size=64, n_layers=2,
                  standardize=True, include_input=False, batch_size=64, max_epochs=20,
                  learning_rate=1e-3, inference_batch_size=1024, device="auto",
-                 callbacks=None, random_state=None, verbose=0):
+                 n_threads=None, callbacks=None, random_state=None, verbose=0):
         self.n_components, self.noise = n_components, noise
         self.hidden_size, self.n_layers, self.standardize = hidden_size, n_layers, standardize
         self.include_input = include_input
         self.batch_size, self.max_epochs = batch_size, max_epochs
         self.learning_rate, self.inference_batch_size = learning_rate, inference_batch_size
-        self.device, self.callbacks = device, callbacks
+        self.device, self.n_threads, self.callbacks = device, n_threads, callbacks
         self.random_state, self.verbose = random_state, verbose
 
     def _make_task(self, X, y, generator, device):

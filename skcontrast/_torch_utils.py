@@ -7,6 +7,7 @@ skcontrast goes through a ``torch.Generator`` created from the estimator's
 
 from __future__ import annotations
 
+import contextlib
 import math
 
 import numpy as np
@@ -14,6 +15,7 @@ import torch
 from torch import nn
 
 __all__ = [
+    "torch_threads",
     "available_devices",
     "build_module",
     "check_generator",
@@ -68,6 +70,24 @@ def available_devices() -> list[str]:
     if mps is not None and mps.is_available():
         devices.append("mps")
     return devices
+
+
+@contextlib.contextmanager
+def torch_threads(n_threads: int | None):
+    """Run the block with ``n_threads`` torch intra-op threads, then restore the setting.
+
+    ``None`` changes nothing. The setting is process-wide, so two fits in threads of one
+    process (joblib's threading backend) see each other's; processes are independent.
+    """
+    if n_threads is None or n_threads == torch.get_num_threads():
+        yield
+        return
+    previous = torch.get_num_threads()
+    torch.set_num_threads(n_threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
 
 
 def resolve_device(device: str | torch.device) -> torch.device:

@@ -79,6 +79,7 @@ from ._torch_utils import (
     make_generator,
     resolve_device,
     seed_from_random_state,
+    torch_threads,
 )
 from ._training import StoppingRule, TrainingDivergedError, TrainingTask, train
 from .callbacks import training_callbacks
@@ -160,6 +161,7 @@ class BaseContrastiveEmbedder(
         "max_epochs": [Interval(Integral, 1, None, closed="left"), None],
         "inference_batch_size": [Interval(Integral, 1, None, closed="left")],
         "device": [str, torch.device],
+        "n_threads": [Interval(Integral, 1, None, closed="left"), None],
         "callbacks": [list, tuple, None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -233,7 +235,8 @@ class BaseContrastiveEmbedder(
         self : object
             The fitted embedder.
         """
-        return fit_all_or_nothing(self, self._fit, X, y, train_encoder=True)
+        with torch_threads(self.n_threads):
+            return fit_all_or_nothing(self, self._fit, X, y, train_encoder=True)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def initialize(self, X, y=None):
@@ -257,7 +260,8 @@ class BaseContrastiveEmbedder(
         self : object
             The embedder, with ``n_steps_ == 0``.
         """
-        return fit_all_or_nothing(self, self._fit, X, y, train_encoder=False)
+        with torch_threads(self.n_threads):
+            return fit_all_or_nothing(self, self._fit, X, y, train_encoder=False)
 
     def _fit(self, X, y, *, train_encoder: bool) -> None:
         X = self._validate_X(X, reset=True)
@@ -415,7 +419,7 @@ class BaseContrastiveEmbedder(
         device = self._inference_device()
         network = self._network().eval()
         out = np.empty((data.shape[0], network.out_features), dtype=np.float32)
-        with torch.no_grad():
+        with torch.no_grad(), torch_threads(self.n_threads):
             for lo in range(0, data.shape[0], self.inference_batch_size):
                 batch = data[lo : lo + self.inference_batch_size].to(device)
                 out[lo : lo + batch.shape[0]] = network(batch).float().cpu().numpy()

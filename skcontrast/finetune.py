@@ -33,6 +33,7 @@ from ._torch_utils import (
     make_generator,
     resolve_device,
     seed_from_random_state,
+    torch_threads,
 )
 from ._training import StoppingRule, TrainingTask, train
 from .base import BaseContrastiveEmbedder, fit_all_or_nothing
@@ -132,6 +133,10 @@ class FineTunedClassifier(PersistenceMixin, ClassifierMixin, BaseEstimator):
         Early-stopping patience in epochs.
     device : {"auto", "cpu", "cuda"} or torch.device, default="auto"
         Torch device for fine-tuning.
+    n_threads : int or None, default=None
+        Torch intra-op threads while fitting (pre-training included) and predicting,
+        restored afterwards; ``None`` keeps torch's setting. See the embedders'
+        ``n_threads``.
     callbacks : list, default=None
         Training callbacks (skorch's vocabulary, see :mod:`skcontrast.callbacks`).
     random_state : int, RandomState instance or None, default=None
@@ -184,6 +189,7 @@ class FineTunedClassifier(PersistenceMixin, ClassifierMixin, BaseEstimator):
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "device": [str, torch.device],
+        "n_threads": [Interval(Integral, 1, None, closed="left"), None],
         "callbacks": [list, tuple, None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -194,8 +200,8 @@ class FineTunedClassifier(PersistenceMixin, ClassifierMixin, BaseEstimator):
 
     def __init__(self, embedder=None, *, prefit=False, pretrained=True, hidden_size=256,
                  max_epochs=200, batch_size=128, learning_rate=1e-3, validation_fraction=0.1,
-                 n_iter_no_change=10, device="auto", callbacks=None, random_state=None,
-                 verbose=0):
+                 n_iter_no_change=10, device="auto", n_threads=None, callbacks=None,
+                 random_state=None, verbose=0):
         self.embedder = embedder
         self.prefit = prefit
         self.pretrained = pretrained
@@ -206,6 +212,7 @@ class FineTunedClassifier(PersistenceMixin, ClassifierMixin, BaseEstimator):
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
         self.device = device
+        self.n_threads = n_threads
         self.callbacks = callbacks
         self.random_state = random_state
         self.verbose = verbose
@@ -248,7 +255,8 @@ class FineTunedClassifier(PersistenceMixin, ClassifierMixin, BaseEstimator):
         -------
         self : FineTunedClassifier
         """
-        return fit_all_or_nothing(self, self._fit, X, y)
+        with torch_threads(self.n_threads):
+            return fit_all_or_nothing(self, self._fit, X, y)
 
     def _fit(self, X, y):
         if self.prefit and not self.pretrained:
@@ -367,7 +375,7 @@ class FineTunedClassifier(PersistenceMixin, ClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self, "module_")
         data = self.embedder_.preprocess(X).astype(np.float64)
-        with torch.no_grad():
+        with torch.no_grad(), torch_threads(self.n_threads):
             logits = torch.cat([self.module_(torch.from_numpy(data[lo : lo + 4096]))
                                 for lo in range(0, len(data), 4096)])
         return torch.softmax(logits, dim=1).numpy()

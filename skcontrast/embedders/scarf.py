@@ -101,6 +101,13 @@ class SCARFEmbedder(TabularInputMixin, EarlyStoppingMixin, BaseContrastiveEmbedd
         Rows per batch in :meth:`transform`.
     device : {"auto", "cpu", "cuda"} or str, default="auto"
         Torch device; ``"auto"`` uses CUDA when available. Resolved in :meth:`fit`.
+    n_threads : int or None, default=None
+        Torch intra-op threads while fitting and embedding (``torch.set_num_threads``
+        for the duration of the call, then restored). ``None`` keeps torch's setting
+        (one thread per core). Set 1 when several fits share the machine (on 2 busy
+        cores torch's default threads wait on each other: see
+        ``benchmarks/results/threads_contention.md``) or for results bit-identical
+        across machines with different core counts.
     callbacks : list, default=None
         Objects with ``on_train_begin``/``on_epoch_end``/``on_train_end`` hooks, or
         callables ``f(estimator, history) -> stop`` (see :mod:`skcontrast.callbacks`).
@@ -184,6 +191,7 @@ class SCARFEmbedder(TabularInputMixin, EarlyStoppingMixin, BaseContrastiveEmbedd
         include_input=True,
         inference_batch_size=4096,
         device="auto",
+        n_threads=None,
         callbacks=None,
         random_state=None,
         verbose=0,
@@ -205,6 +213,7 @@ class SCARFEmbedder(TabularInputMixin, EarlyStoppingMixin, BaseContrastiveEmbedd
         self.include_input = include_input
         self.inference_batch_size = inference_batch_size
         self.device = device
+        self.n_threads = n_threads
         self.callbacks = callbacks
         self.random_state = random_state
         self.verbose = verbose

@@ -93,6 +93,13 @@ class TS2VecEmbedder(SeriesInputMixin, BaseContrastiveEmbedder):
         Series per batch in :meth:`transform` (memory stays bounded).
     device : {"auto", "cpu", "cuda"} or str, default="auto"
         Torch device, resolved in :meth:`fit`.
+    n_threads : int or None, default=None
+        Torch intra-op threads while fitting and embedding (``torch.set_num_threads``
+        for the duration of the call, then restored). ``None`` keeps torch's setting
+        (one thread per core). Set 1 when several fits share the machine (on 2 busy
+        cores torch's default threads wait on each other: see
+        ``benchmarks/results/threads_contention.md``) or for results bit-identical
+        across machines with different core counts.
     callbacks : list, default=None
         Training callbacks (see :mod:`skcontrast.callbacks`).
     random_state : int, RandomState instance or None, default=None
@@ -164,6 +171,7 @@ class TS2VecEmbedder(SeriesInputMixin, BaseContrastiveEmbedder):
         pooling="all",
         inference_batch_size=256,
         device="auto",
+        n_threads=None,
         callbacks=None,
         random_state=None,
         verbose=0,
@@ -183,6 +191,7 @@ class TS2VecEmbedder(SeriesInputMixin, BaseContrastiveEmbedder):
         self.pooling = pooling
         self.inference_batch_size = inference_batch_size
         self.device = device
+        self.n_threads = n_threads
         self.callbacks = callbacks
         self.random_state = random_state
         self.verbose = verbose

@@ -346,8 +346,11 @@ class BaseContrastiveEmbedder(
     def transform(self, X):
         """Embed ``X`` with the trained encoder.
 
-        Inference runs in batches of ``inference_batch_size`` rows, so memory stays
-        bounded whatever the number of samples.
+        Inference runs in batches of ``inference_batch_size`` rows, and a large
+        sliceable input (an array, a ``np.load(..., mmap_mode="r")`` memory map, a Dask
+        array, a DataFrame) is validated and preprocessed one block of about 64 MB at a
+        time, so memory beyond the output stays bounded whatever the number of samples
+        (the embeddings are exactly those of a single pass).
 
         Parameters
         ----------
@@ -359,13 +362,45 @@ class BaseContrastiveEmbedder(
         X_new : ndarray of shape (n_samples, n_components), dtype float32
             The embeddings.
         """
-        out = self._embed(torch.from_numpy(self.preprocess(X)))
+        check_is_fitted(self, "encoder_")
+        blocks = self._row_blocks(X)
+        if blocks is None:
+            out = self._embed(torch.from_numpy(self.preprocess(X)))
+        else:  # validate and preprocess one block at a time: no copy of all of X
+            out = np.empty((len(X), self._network().out_features), dtype=np.float32)
+            for lo, hi in blocks:
+                block = X.iloc[lo:hi] if hasattr(X, "iloc") else X[lo:hi]
+                out[lo:hi] = self._embed(torch.from_numpy(self.preprocess(block)))
         if not np.isfinite(out).all():
             raise TrainingDivergedError(
                 "The encoder produced non-finite embeddings; the input may lie far outside "
                 "the training range, or the model diverged. Refit with a lower learning_rate."
             )
         return out
+
+    #: Bytes of float32 input that :meth:`transform` validates and preprocesses at once.
+    _transform_block_bytes = 64 * 2**20
+
+    def _row_blocks(self, X):
+        """Row ranges for a block-wise :meth:`transform`, or ``None`` to take X whole.
+
+        Only sliceable inputs with a shape (arrays, memory maps, Dask arrays,
+        DataFrames) larger than one block are split. Blocks are whole multiples of
+        ``inference_batch_size``, so the batches, hence the embeddings, are exactly
+        those of a single pass.
+        """
+        shape = getattr(X, "shape", None)
+        if shape is None or len(shape) < 2 or not hasattr(X, "__getitem__"):
+            return None
+        try:
+            n_rows, row_values = int(shape[0]), int(np.prod(shape[1:]))
+        except (TypeError, ValueError):  # unknown sizes (e.g. a lazy array)
+            return None
+        rows = max(1, self._transform_block_bytes // max(4 * row_values, 1))
+        rows = max(1, rows // self.inference_batch_size) * self.inference_batch_size
+        if n_rows <= rows:
+            return None
+        return [(lo, min(lo + rows, n_rows)) for lo in range(0, n_rows, rows)]
 
     def positive_pairs(self, X, *, random_state=None):
         """Embeddings of two positive views of every row, made by the method's augmentation.

@@ -1,0 +1,97 @@
+"""transform works block by block on large inputs: memory maps, DataFrames, Dask arrays."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.datasets import load_digits
+
+from skcontrast import SCARFEmbedder, TS2VecEmbedder
+from skcontrast.base import BaseContrastiveEmbedder
+
+X, _ = load_digits(return_X_y=True)  # 1797 x 64
+
+
+@pytest.fixture
+def small_blocks(monkeypatch):
+    # 64 features x 4 bytes x 250 rows: blocks of 200 rows at inference_batch_size=100.
+    monkeypatch.setattr(BaseContrastiveEmbedder, "_transform_block_bytes", 64 * 4 * 250)
+
+
+@pytest.fixture(scope="module")
+def scarf():
+    return SCARFEmbedder(max_epochs=2, inference_batch_size=100, random_state=0).fit(X)
+
+
+def _spy_block_sizes(monkeypatch, embedder):
+    sizes = []
+    original = type(embedder).preprocess
+
+    def preprocess(self, data):
+        sizes.append(len(data))
+        return original(self, data)
+
+    monkeypatch.setattr(type(embedder), "preprocess", preprocess)
+    return sizes
+
+
+def test_a_memory_mapped_array_is_embedded_block_by_block(scarf, small_blocks, tmp_path,
+                                                          monkeypatch):
+    expected = scarf.transform(X)
+    np.save(tmp_path / "X.npy", X)
+    mapped = np.load(tmp_path / "X.npy", mmap_mode="r")
+    sizes = _spy_block_sizes(monkeypatch, scarf)
+    np.testing.assert_array_equal(scarf.transform(mapped), expected)
+    assert sizes == [200] * 8 + [197]  # never all 1797 rows at once
+
+
+def test_blocks_give_exactly_the_single_pass_embeddings(scarf, monkeypatch):
+    expected = scarf.transform(X)
+    for block_rows in (100, 300, 1700):
+        monkeypatch.setattr(BaseContrastiveEmbedder, "_transform_block_bytes",
+                            64 * 4 * block_rows)
+        np.testing.assert_array_equal(scarf.transform(X), expected)
+
+
+def test_dataframes_are_sliced_by_position(monkeypatch):
+    frame = pd.DataFrame(X, columns=[f"pixel_{i}" for i in range(64)],
+                         index=np.arange(len(X))[::-1])  # an index that is not 0..n-1
+    embedder = SCARFEmbedder(max_epochs=2, inference_batch_size=100, random_state=0)
+    whole = embedder.fit(frame).transform(frame)
+    monkeypatch.setattr(BaseContrastiveEmbedder, "_transform_block_bytes", 64 * 4 * 250)
+    assert len(embedder._row_blocks(frame)) == 9
+    np.testing.assert_array_equal(embedder.transform(frame), whole)
+
+
+def test_series_blocks_equal_the_single_pass(monkeypatch):
+    rng = np.random.RandomState(0)
+    series = rng.normal(size=(300, 2, 40))
+    series[:150, :, 30:] = np.nan  # shorter series, NaN-padded
+    embedder = TS2VecEmbedder(n_iters=3, n_components=8, hidden_size=8, depth=2,
+                              inference_batch_size=16, random_state=0).fit(series)
+    expected = embedder.transform(series)
+    monkeypatch.setattr(BaseContrastiveEmbedder, "_transform_block_bytes", 4 * 80 * 40)
+    assert len(embedder._row_blocks(series)) > 1
+    np.testing.assert_array_equal(embedder.transform(series), expected)
+
+
+def test_bad_values_in_a_later_block_raise_the_usual_error(scarf, small_blocks):
+    bad = X.copy()
+    bad[1500, 3] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        scarf.transform(bad)
+
+
+def test_small_inputs_and_lists_are_taken_whole(scarf):
+    assert scarf._row_blocks(X[:10]) is None
+    assert scarf._row_blocks(X.tolist()) is None
+
+
+def test_dask_arrays_directly_and_through_map_blocks(scarf, small_blocks):
+    da = pytest.importorskip("dask.array")
+    expected = scarf.transform(X)
+    lazy = da.from_array(X, chunks=(450, 64))
+    np.testing.assert_array_equal(scarf.transform(lazy), expected)
+    width = expected.shape[1]
+    mapped = lazy.map_blocks(scarf.transform, dtype=np.float32, chunks=(lazy.chunks[0],
+                                                                        (width,)))
+    np.testing.assert_allclose(mapped.compute(), expected, rtol=1e-5, atol=1e-6)

@@ -12,6 +12,7 @@ from skcontrast import (
     benchmark,
     callbacks,
     datasets,
+    distributed,
     encoders,
     losses,
     metrics,
@@ -28,7 +29,7 @@ ENFORCED = {"GL08", "PR01", "PR02", "PR03", "PR07", "SS01", "EX01", "GL02", "GL0
 def _public_objects():
     seen = {}
     for module in (skcontrast, losses, callbacks, augmentations, encoders, probes, robustness,
-                   datasets, benchmark, utils, plotting, metrics):
+                   datasets, benchmark, utils, plotting, metrics, distributed):
         names = getattr(module, "__all__", None) or [n for n in vars(module) if n[0] != "_"]
         for name in names:
             obj = getattr(module, name)

@@ -1,0 +1,174 @@
+"""Performance suite: fit and transform time, throughput and peak memory, side by side.
+
+One command, every case in a fresh process (so each peak memory and the start-up cost
+are that case's own), one torch thread unless ``--threads`` says otherwise:
+
+* **start-up**: the first fit in a fresh process minus an identical second fit (the
+  one-off cost every ``GridSearchCV`` worker pays);
+* **SCARF**: rows x features grid, 2 epochs each (no early stopping, so the work per row
+  is fixed), fit and transform;
+* **TS2Vec**: series count and length grids, 20 optimiser steps (fixed work per step,
+  which scales with the crop length, not the number of series), and ``transform`` of
+  every series (which scales with both);
+* **SupCon** (tabular) and **ExpCLR** (series), one mid-size case each.
+
+Reported per case: seconds, rows (or series) per second, the peak resident memory of the
+process (``ru_maxrss``, imports included), and per family the scaling exponent ``b`` of
+``seconds ~ size**b`` fitted on the grid (1 = linear). GPU memory is reported when
+``--device cuda`` runs on a GPU. Run::
+
+    python benchmarks/perf/run.py --out benchmarks/results
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from _common import environment_line, markdown_table  # noqa: E402
+
+SCARF_GRID = [(n, d) for d in (50, 500) for n in (1_000, 10_000, 100_000)]
+TS2VEC_N = [(n, 200) for n in (100, 400, 1_600)]
+TS2VEC_T = [(100, t) for t in (100, 400, 1_600)]
+
+
+def _case(kind: str, n: int, d: int, device: str) -> dict:
+    import torch
+
+    from skcontrast import ExpCLREmbedder, SCARFEmbedder, SupConEmbedder, TS2VecEmbedder
+
+    rng = np.random.default_rng(0)
+    if kind == "startup":
+        X = rng.standard_normal((256, 20)).astype(np.float32)
+        make = lambda: SCARFEmbedder(max_epochs=1, early_stopping=False,  # noqa: E731
+                                     device=device, random_state=0)
+        start = time.perf_counter()
+        make().fit(X)
+        first = time.perf_counter() - start
+        start = time.perf_counter()
+        make().fit(X)
+        second = time.perf_counter() - start
+        return {"fit s": first, "transform s": second, "start-up s": first - second}
+    if kind in ("SCARF", "SupCon"):
+        X = rng.standard_normal((n, d)).astype(np.float32)
+        y = rng.integers(0, 2, n)
+        cls = SCARFEmbedder if kind == "SCARF" else SupConEmbedder
+        embedder = cls(max_epochs=2, early_stopping=False, device=device, random_state=0)
+        fit_args = (X,) if kind == "SCARF" else (X, y)
+    else:
+        X = rng.standard_normal((n, 1, d)).astype(np.float32)
+        y = rng.integers(0, 2, n)
+        if kind == "TS2Vec":
+            embedder = TS2VecEmbedder(n_iters=20, device=device, random_state=0)
+            fit_args = (X,)
+        else:
+            embedder = ExpCLREmbedder(max_epochs=2, device=device, random_state=0)
+            fit_args = (X, y)
+    start = time.perf_counter()
+    embedder.fit(*fit_args)
+    fit_s = time.perf_counter() - start
+    start = time.perf_counter()
+    embedder.transform(X)
+    transform_s = time.perf_counter() - start
+    row = {"fit s": fit_s, "transform s": transform_s}
+    if torch.cuda.is_available() and device.startswith("cuda"):
+        row["peak GPU MB"] = torch.cuda.max_memory_allocated() / 2**20
+    return row
+
+
+def child(kind, n, d, device, threads):
+    import torch
+
+    torch.set_num_threads(int(threads))
+    row = _case(kind, int(n), int(d), device)
+    row["peak host MB"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**10
+    print(json.dumps(row))
+
+
+def _exponent(sizes, seconds):
+    return float(np.polyfit(np.log(sizes), np.log(seconds), 1)[0])
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--out", default=None)
+    parser.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        child(*args.child)
+        return
+    cases = [("startup", 0, 0)]
+    cases += [("SCARF", n, d) for n, d in SCARF_GRID]
+    cases += [("TS2Vec", n, t) for n, t in TS2VEC_N + TS2VEC_T]
+    cases += [("SupCon", 10_000, 50), ("ExpCLR", 400, 200)]
+    rows = []
+    wall = time.perf_counter()
+    for kind, n, d in cases:
+        out = subprocess.run(
+            [sys.executable, __file__, "--child", kind, str(n), str(d), args.device,
+             str(args.threads)], capture_output=True, text=True, check=True)
+        row = {"case": kind, "n": n, "width or length": d,
+               **json.loads(out.stdout.strip().splitlines()[-1])}
+        if kind != "startup":
+            row["fit rows/s"] = n / row["fit s"] if kind != "TS2Vec" else np.nan
+            row["transform rows/s"] = n / row["transform s"]
+        rows.append(row)
+        print(row, file=sys.stderr)
+    wall = time.perf_counter() - wall
+    table = pd.DataFrame(rows)
+    scaling = []
+    for d in (50, 500):
+        part = table[(table["case"] == "SCARF") & (table["width or length"] == d)]
+        scaling.append({"family": f"SCARF, {d} features", "in": "rows",
+                        "fit b": _exponent(part["n"], part["fit s"]),
+                        "transform b": _exponent(part["n"], part["transform s"])})
+    ts = table[table["case"] == "TS2Vec"]
+    by_n = ts[ts["width or length"] == 200]
+    by_t = ts[ts["n"] == 100]
+    scaling.append({"family": "TS2Vec, T=200", "in": "series",
+                    "fit b": _exponent(by_n["n"], by_n["fit s"]),
+                    "transform b": _exponent(by_n["n"], by_n["transform s"])})
+    scaling.append({"family": "TS2Vec, N=100", "in": "length",
+                    "fit b": _exponent(by_t["width or length"], by_t["fit s"]),
+                    "transform b": _exponent(by_t["width or length"], by_t["transform s"])})
+    command = "python benchmarks/perf/run.py " + " ".join(argv or sys.argv[1:])
+    text = "\n".join([
+        "# Performance suite",
+        "",
+        f"Command: `{command}`",
+        "",
+        f"Environment: {environment_line()}; {args.threads} torch thread(s) per case, "
+        f"device {args.device}; wall time {wall / 60:.1f} min",
+        "",
+        "Each case runs in a fresh process. `startup`: first fit of a process minus an "
+        "identical second fit (its `fit s` and `transform s` columns are those two fits). "
+        "SCARF/SupCon: 2 epochs, no early stopping; TS2Vec: 20 steps (its fit does not "
+        "grow with the number of series); ExpCLR: 2 epochs. Peak host memory includes "
+        "the imports (the `startup` row: torch, scikit-learn and skcontrast loaded, a tiny fit).",
+        "",
+        markdown_table(table, floatfmt=".3g"),
+        "",
+        "## Scaling exponents (seconds ~ size^b on the grid)",
+        "",
+        markdown_table(pd.DataFrame(scaling), floatfmt=".2f"),
+        "",
+    ])
+    print(text)
+    if args.out:
+        Path(args.out).mkdir(parents=True, exist_ok=True)
+        (Path(args.out) / "perf.md").write_text(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from skcontrast.benchmark import environment
@@ -22,3 +23,40 @@ def markdown_table(df: pd.DataFrame, floatfmt: str = ".4f") -> str:
 def environment_line() -> str:
     """One line naming the library versions and the machine, for results files."""
     return _environment_line(environment())
+
+
+def dev_split(name: str, seed: int, *, series: bool, data_home=None):
+    """``X_train, y_train, X_test, y_test`` of a dev set.
+
+    Series: the UCR archive's split. Tables: a 70/30 split stratified by class, seeded
+    (``"DARWIN"`` is read from ``data_home``).
+    """
+    from sklearn.model_selection import train_test_split
+
+    from skcontrast.datasets import load_darwin, load_tabular, load_ucr
+
+    if series:
+        return load_ucr(name, return_X_y=True)
+    X, y = (load_darwin(data_home=data_home, return_X_y=True) if name == "DARWIN"
+            else load_tabular(name))
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.3, stratify=y,
+                                                        random_state=seed)
+    return X_train, y_train, X_test, y_test
+
+
+def probe_accuracies(Z_train, y_train, Z_test, y_test, *, series: bool, seed: int,
+                     fractions=(1.0, 0.1)) -> dict:
+    """``{"accuracy@100%": ..., "accuracy@10%": ...}``: a probe on all or a stratified
+    fraction of the training labels (TS2Vec's SVM protocol for series, standardised
+    logistic regression for tables)."""
+    from skcontrast.probes import SVMProbe, make_probe
+    from skcontrast.robustness import select_labelled
+
+    scores = {}
+    for fraction in fractions:
+        keep = (np.arange(len(y_train)) if fraction == 1.0
+                else select_labelled(y_train, fraction, random_state=seed))
+        probe = SVMProbe() if series else make_probe("logistic", random_state=seed)
+        probe.fit(Z_train[keep], np.asarray(y_train)[keep])
+        scores[f"accuracy@{fraction:.0%}"] = float(probe.score(Z_test, y_test))
+    return scores

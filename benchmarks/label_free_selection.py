@@ -35,16 +35,17 @@ import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
 from scipy.stats import spearmanr
-from sklearn.model_selection import train_test_split
 
 from skcontrast import SCARFEmbedder, TS2VecEmbedder
-from skcontrast.datasets import load_darwin, load_tabular, load_ucr
 from skcontrast.metrics import LABEL_FREE_SCORES, label_free_score
-from skcontrast.probes import SVMProbe, make_probe
-from skcontrast.robustness import select_labelled
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import environment_line, markdown_table  # noqa: E402
+from _common import (  # noqa: E402
+    dev_split,
+    environment_line,
+    markdown_table,
+    probe_accuracies,
+)
 
 TABLES = ["breast_cancer", "digits", "DARWIN", "attrition", "hmda", "caravan", "email"]
 SERIES = ["ECG200", "GunPoint", "ECG5000"]
@@ -56,25 +57,15 @@ TS2VEC_DEFAULT = {"batch_size": 8, "n_components": 320}
 FRACTIONS = (1.0, 0.1)
 
 
-def load(name, seed, data_home):
-    """Train/test features and labels: 70/30 stratified splits for tables, UCR splits."""
-    if name in SERIES:
-        X_train, y_train, X_test, y_test = load_ucr(name, return_X_y=True)
-        return X_train, y_train, X_test, y_test
-    X, y = (load_darwin(data_home=data_home, return_X_y=True) if name == "DARWIN"
-            else load_tabular(name))
-    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.3, stratify=y,
-                                                        random_state=seed)
-    return X_train, y_train, X_test, y_test
-
-
 def grid_points(grid):
     keys = list(grid)
     return [dict(zip(keys, values)) for values in itertools.product(*grid.values())]
 
 
 def run_one(family, dataset, seed, params, data_home):
-    X_train, y_train, X_test, y_test = load(dataset, seed, data_home)
+    series = family == "TS2Vec"
+    X_train, y_train, X_test, y_test = dev_split(dataset, seed, series=series,
+                                                 data_home=data_home)
     if family == "SCARF":
         embedder = SCARFEmbedder(random_state=seed, **params)
     else:
@@ -87,12 +78,8 @@ def run_one(family, dataset, seed, params, data_home):
     for score in LABEL_FREE_SCORES:
         row[score] = label_free_score(embedder, X_test, score, random_state=seed)
     Z_train, Z_test = embedder.transform(X_train), embedder.transform(X_test)
-    for fraction in FRACTIONS:
-        keep = (np.arange(len(y_train)) if fraction == 1.0
-                else select_labelled(y_train, fraction, random_state=seed))
-        probe = SVMProbe() if family == "TS2Vec" else make_probe("logistic", random_state=seed)
-        probe.fit(Z_train[keep], np.asarray(y_train)[keep])
-        row[f"accuracy@{fraction:.0%}"] = float(probe.score(Z_test, y_test))
+    row.update(probe_accuracies(Z_train, y_train, Z_test, y_test, series=series, seed=seed,
+                                fractions=FRACTIONS))
     return row
 
 

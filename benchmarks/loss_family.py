@@ -33,18 +33,19 @@ import pandas as pd
 from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.compose import make_column_selector, make_column_transformer
-from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import OneHotEncoder
 
 from skcontrast import SCARFEmbedder, SupConEmbedder, TS2VecEmbedder
-from skcontrast.datasets import load_tabular, load_ucr
 from skcontrast.losses import LOSSES
 from skcontrast.metrics import effective_rank
-from skcontrast.probes import SVMProbe, make_probe
-from skcontrast.robustness import select_labelled
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import environment_line, markdown_table  # noqa: E402
+from _common import (  # noqa: E402
+    dev_split,
+    environment_line,
+    markdown_table,
+    probe_accuracies,
+)
 
 TABLES = ["breast_cancer", "digits", "attrition"]
 SERIES = ["ECG200"]
@@ -74,12 +75,8 @@ class _RawFeatures(TransformerMixin, BaseEstimator):
 
 
 def run_one(embedder_name, loss, dataset, seed):
-    if dataset in SERIES:
-        X_train, y_train, X_test, y_test = load_ucr(dataset, return_X_y=True)
-    else:
-        X, y = load_tabular(dataset)
-        X_train, X_test, y_train, y_test = train_test_split(
-            X, y, test_size=0.3, stratify=y, random_state=seed)
+    series = dataset in SERIES
+    X_train, y_train, X_test, y_test = dev_split(dataset, seed, series=series)
     if embedder_name == "raw":  # the reference every loss is read against
         embedder = _RawFeatures()
     elif embedder_name == "SCARF":
@@ -96,12 +93,7 @@ def run_one(embedder_name, loss, dataset, seed):
     row = {"embedder": embedder_name, "loss": loss, "dataset": dataset, "seed": seed,
            "effective_rank": (np.nan if embedder_name == "raw"  # raw scales: not comparable
                               else effective_rank(learned)), "fit_seconds": fit_seconds}
-    for fraction in (1.0, 0.1):
-        keep = (np.arange(len(y_train)) if fraction == 1.0
-                else select_labelled(y_train, fraction, random_state=seed))
-        probe = SVMProbe() if dataset in SERIES else make_probe("logistic", random_state=seed)
-        probe.fit(Z_train[keep], np.asarray(y_train)[keep])
-        row[f"accuracy@{fraction:.0%}"] = float(probe.score(Z_test, y_test))
+    row.update(probe_accuracies(Z_train, y_train, Z_test, y_test, series=series, seed=seed))
     return row
 
 

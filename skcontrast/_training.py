@@ -230,6 +230,27 @@ def _notify(callbacks: Sequence[Any], hook: str, net: TrainingNet, **kwargs) -> 
     return stop
 
 
+def _overrides(callback: Any, hook: str) -> bool:
+    """Whether ``callback`` does something in ``hook`` (skorch's base class defines no-ops)."""
+    method = getattr(type(callback), hook, None)
+    if method is None:
+        return False
+    from skorch.callbacks import Callback
+
+    return method is not getattr(Callback, hook, None)
+
+
+def _reads_batches(callbacks: Sequence[Any]) -> bool:
+    """Whether a callback acts on single batches (then every batch loss is read at once)."""
+    return any(_overrides(cb, hook) for cb in callbacks
+               for hook in ("on_batch_begin", "on_grad_computed", "on_batch_end"))
+
+
+def _defer_loss_reads(device: torch.device, callbacks: Sequence[Any]) -> bool:
+    """Whether :func:`train` keeps batches on ``device`` and reads losses once per epoch."""
+    return device.type != "cpu" and not _reads_batches(callbacks)
+
+
 def _check_finite(value: float, what: str, epoch: int, step: int) -> None:
     if not math.isfinite(value):
         raise TrainingDivergedError(
@@ -262,10 +283,16 @@ def train(
     device, defaulting to ``generator``) is handed to ``task.batch_loss`` for
     augmentations and dropout. A trailing batch smaller than ``min_batch_size`` is
     skipped (every incomplete trailing batch with ``drop_last``): a contrastive loss
-    needs at least two rows. With ``stopping`` and ``task.validate``, training stops once the
-    validation records have not improved for ``stopping.patience`` epochs and the best
+    needs at least two rows. With ``stopping`` and ``task.validate``, training stops once
+    the validation records have not improved for ``stopping.patience`` epochs and the best
     weights are restored. A non-finite loss raises :class:`TrainingDivergedError`
     instead of producing NaN weights.
+
+    When ``device_generator`` lives on an accelerator, each epoch's row order is moved
+    there once (``task.batch_loss`` then gets device index tensors) and the batch losses
+    are read once per epoch instead of after every step (unless a callback acts on single
+    batches), so the host never waits for the device inside an epoch; a non-finite loss
+    still raises, at the end of its epoch.
 
     Parameters
     ----------
@@ -323,6 +350,11 @@ def train(
     minima: dict[str, float] = {}  # for skorch's "<name>_best" flags
     best_key, best_epoch, best_state = None, None, None
     stale, step, epoch = 0, 0, 0
+    # On an accelerator, reading a loss waits for the device to finish every queued kernel;
+    # the loop then reads the epoch's losses once, at its end, so the host queues the next
+    # steps while the device runs (unless a callback needs each batch's loss).
+    device = device_generator.device
+    on_device = _defer_loss_reads(device, callbacks)
     stop = _notify(callbacks, "on_train_begin", net, X=None, y=None)
     task.module.train()
     while not stop and (max_epochs is None or epoch < max_epochs) and (
@@ -334,17 +366,27 @@ def train(
         history.record("epoch", epoch)
         stop = _notify(callbacks, "on_epoch_begin", net, dataset_train=None, dataset_valid=None)
         order = torch.randperm(n, generator=generator)
+        if on_device:
+            # The epoch's order goes to the device once: batch indices then live there and
+            # no step copies from pageable host memory (which waits for the device).
+            order = (order.pin_memory() if device.type == "cuda" else order).to(
+                device, non_blocking=True)
         total, seen, n_batches = 0.0, 0, 0
+        pending = []  # (loss on the device, batch size, step) awaiting one read per epoch
         for lo in range(0, n, batch_size):
             idx = order[lo : lo + batch_size]
             if idx.numel() < min_batch_size or (drop_last and idx.numel() < batch_size):
                 continue
-            history.new_batch()
+            if not on_device:
+                history.new_batch()
             _notify(callbacks, "on_batch_begin", net, batch=idx, training=True)
             optimizer.zero_grad(set_to_none=True)
             loss = task.batch_loss(idx, device_generator)
-            value = float(loss.detach())
-            _check_finite(value, "training loss", epoch, step + 1)
+            if on_device:
+                pending.append((loss.detach(), idx.numel(), step + 1))
+            else:
+                value = float(loss.detach())
+                _check_finite(value, "training loss", epoch, step + 1)
             loss.backward()
             if callbacks:
                 _notify(callbacks, "on_grad_computed", net, named_parameters=named_parameters,
@@ -353,16 +395,29 @@ def train(
             step += 1
             if task.after_step is not None:
                 task.after_step()
-            history.record_batch("train_loss", value)
-            history.record_batch("train_batch_size", idx.numel())
-            total += value * idx.numel()
-            seen += idx.numel()
             n_batches += 1
-            if _notify(callbacks, "on_batch_end", net, batch=idx, training=True, loss=value):
-                stop = True
-                break
+            if not on_device:
+                history.record_batch("train_loss", value)
+                history.record_batch("train_batch_size", idx.numel())
+                total += value * idx.numel()
+                seen += idx.numel()
+                if _notify(callbacks, "on_batch_end", net, batch=idx, training=True,
+                           loss=value):
+                    stop = True
+                    break
             if max_steps is not None and step >= max_steps:
                 break
+        if pending:
+            # One read of the epoch's losses; a non-finite one still raises (naming its
+            # step), after the rest of the epoch ran on the queued work.
+            values = torch.stack([loss for loss, _, _ in pending]).tolist()
+            for value, (_, size, at_step) in zip(values, pending):
+                _check_finite(value, "training loss", epoch, at_step)
+                history.new_batch()
+                history.record_batch("train_loss", value)
+                history.record_batch("train_batch_size", size)
+                total += value * size
+                seen += size
         # skorch's train_loss: the batch losses averaged with the batch sizes as weights.
         history.record("train_loss", total / seen if seen else float("nan"))
         history.record("train_batch_count", n_batches)

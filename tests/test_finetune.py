@@ -22,8 +22,9 @@ from skcontrast.callbacks import Callback
 from skcontrast.datasets import make_ts_classification
 
 FAST_EMB = dict(n_components=8, hidden_size=16, max_epochs=3, batch_size=16,
-                early_stopping=False, random_state=0)
-FAST_CLF = dict(hidden_size=16, max_epochs=30, batch_size=16, learning_rate=1e-2, random_state=0)
+                early_stopping=False, device="cpu", random_state=0)
+FAST_CLF = dict(hidden_size=16, max_epochs=30, batch_size=16, learning_rate=1e-2, device="cpu",
+                random_state=0)
 
 
 def _params(module):

@@ -103,9 +103,9 @@ def test_user_callbacks_get_a_torch_optimizer_for_their_schedulers():
     from skcontrast import SCARFEmbedder
 
     X = torch.randn(40, 4, generator=torch.Generator().manual_seed(0)).numpy()
-    emb = SCARFEmbedder(max_epochs=3, random_state=0,
+    emb = SCARFEmbedder(max_epochs=3, random_state=0, device="cpu",
                         callbacks=[LRScheduler("StepLR", step_size=1, gamma=0.5)]).fit(X)
-    plain = SCARFEmbedder(max_epochs=3, random_state=0).fit(X)
+    plain = SCARFEmbedder(max_epochs=3, random_state=0, device="cpu").fit(X)
     assert emb.n_iter_ == 3 and not np.array_equal(emb.transform(X), plain.transform(X))
 
 

@@ -206,6 +206,57 @@ def test_divergence_raises_with_the_epoch_and_step():
         _train(scripted.task(), max_epochs=2)
 
 
+@pytest.fixture
+def deferred_reads(monkeypatch):
+    """Run the loop as on an accelerator (losses read once per epoch), on the CPU."""
+    from skcontrast import _training
+
+    monkeypatch.setattr(_training, "_defer_loss_reads",
+                        lambda device, callbacks: not _training._reads_batches(callbacks))
+
+
+def test_deferred_loss_reads_keep_the_history_and_the_weights(monkeypatch):
+    # The accelerator path reads the epoch's losses once: same batches, same records.
+    from skcontrast import _training
+
+    runs = []
+    for deferred in (False, True):
+        monkeypatch.setattr(_training, "_defer_loss_reads",
+                            lambda device, callbacks, d=deferred: d)
+        scripted = ScriptedTask(n_train=10, valid_losses=[3.0, 2.0])
+        result = _train(scripted.task(), max_epochs=2, batch_size=4)
+        runs.append((result.history, scripted.module.weight.detach().clone(),
+                     scripted.batches))
+    (hist_a, w_a, b_a), (hist_b, w_b, b_b) = runs
+    for rec_a, rec_b in zip(hist_a, hist_b, strict=True):
+        assert rec_a["batches"] == rec_b["batches"] and len(rec_a["batches"]) == 3
+        assert rec_a["train_loss"] == rec_b["train_loss"]
+    assert torch.equal(w_a, w_b) and all(torch.equal(a, b) for a, b in zip(b_a, b_b))
+
+
+def test_deferred_loss_reads_still_raise_on_divergence(deferred_reads):
+    scripted = ScriptedTask(n_train=10)
+    scripted.x[3] = float("nan")
+    with pytest.raises(TrainingDivergedError, match=r"epoch 1 \(optimiser step \d\)"):
+        _train(scripted.task(validate=False), max_epochs=2)
+
+
+def test_batch_level_callbacks_get_each_loss_when_reads_are_deferred(deferred_reads):
+    # A callback acting on single batches turns per-step reads back on.
+    from skcontrast import _training
+
+    class PerBatch(Callback):
+        def on_batch_end(self, net, loss=None, **kwargs):
+            seen.append(loss)
+
+    seen = []
+    assert _training._reads_batches([PerBatch()])
+    assert not _training._reads_batches([Callback(), lambda net: False])
+    _train(ScriptedTask(n_train=10).task(validate=False), max_epochs=1,
+           callbacks=[PerBatch()])
+    assert len(seen) == 3 and all(isinstance(v, float) for v in seen)
+
+
 def test_after_step_runs_after_every_step_and_result_is_kept():
     count = []
     average = nn.Linear(3, 1)

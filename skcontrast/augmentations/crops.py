@@ -69,6 +69,7 @@ def sample_crop_params(
     *,
     temporal_unit: int = 0,
     generator: torch.Generator,
+    device_generator: torch.Generator | None = None,
 ) -> CropParams:
     """Draw the crop positions of one batch, as TS2Vec does.
 
@@ -82,7 +83,11 @@ def sample_crop_params(
         The overlap is at least ``2**(temporal_unit + 1)`` long, so that the hierarchical
         loss still has a temporal term at level ``temporal_unit``.
     generator : torch.Generator
-        Source of randomness.
+        Source of the four scalar draws (a CPU generator keeps them free of device
+        round trips).
+    device_generator : torch.Generator or None, default=None
+        Source of the per-series offsets, which are returned on its device; defaults to
+        ``generator``.
 
     Returns
     -------
@@ -114,9 +119,13 @@ def sample_crop_params(
     end = start + length
     view1_start = _randint(0, start, generator)
     view2_end = _randint(end, n_timesteps, generator)
+    device_generator = generator if device_generator is None else device_generator
+    if not isinstance(device_generator, torch.Generator):
+        raise TypeError("device_generator must be a torch.Generator, got "
+                        f"{type(device_generator).__name__}.")
     offsets = torch.randint(
         -view1_start, n_timesteps - view2_end + 1, (int(n_instances),),
-        generator=generator, device=generator.device,
+        generator=device_generator, device=device_generator.device,
     )
     return CropParams(length, start, end, view1_start, view2_end, offsets)
 
@@ -154,12 +163,18 @@ def take_per_row(x: torch.Tensor, starts, length: int) -> torch.Tensor:
     if n_instances and (int(starts.min()) < 0 or int(starts.max()) + length > n_timesteps):
         raise ValueError("every window must lie inside its series (0 <= start and "
                          f"start + length <= {n_timesteps}).")
+    return _gather_windows(x, starts, length)
+
+
+def _gather_windows(x: torch.Tensor, starts: torch.Tensor, length: int) -> torch.Tensor:
+    """:func:`take_per_row` without its checks (which read ``starts`` back to the host)."""
     index = starts[:, None] + torch.arange(length, device=x.device)
-    return x[torch.arange(n_instances, device=x.device)[:, None], index]
+    return x[torch.arange(x.shape[0], device=x.device)[:, None], index]
 
 
 def overlapping_crops(
-    x: torch.Tensor, *, temporal_unit: int = 0, generator: torch.Generator
+    x: torch.Tensor, *, temporal_unit: int = 0, generator: torch.Generator,
+    device_generator: torch.Generator | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor, int]:
     """Two overlapping random crops of every series in the batch.
 
@@ -169,8 +184,9 @@ def overlapping_crops(
         Batch of series. Not modified.
     temporal_unit : int, default=0
         See :func:`sample_crop_params`.
-    generator : torch.Generator
-        Source of randomness.
+    generator, device_generator : torch.Generator
+        Sources of the crop positions and of the per-series offsets, see
+        :func:`sample_crop_params`.
 
     Returns
     -------
@@ -192,8 +208,10 @@ def overlapping_crops(
         raise ValueError(f"x must have shape (n_instances, n_timesteps, ...), got "
                          f"{tuple(x.shape)}.")
     p = sample_crop_params(x.shape[0], x.shape[1], temporal_unit=temporal_unit,
-                           generator=generator)
+                           generator=generator, device_generator=device_generator)
+    # The windows lie inside the series by construction: no checks that would read the
+    # offsets back from the device.
     offsets = p.offsets.to(x.device)
-    view1 = take_per_row(x, offsets + p.view1_start, p.overlap_end - p.view1_start)
-    view2 = take_per_row(x, offsets + p.overlap_start, p.view2_end - p.overlap_start)
+    view1 = _gather_windows(x, offsets + p.view1_start, p.overlap_end - p.view1_start)
+    view2 = _gather_windows(x, offsets + p.overlap_start, p.view2_end - p.overlap_start)
     return view1, view2, p.overlap_length

@@ -23,6 +23,26 @@ from ..losses.hierarchical import hierarchical_contrastive_loss
 __all__ = ["TS2VecEmbedder"]
 
 
+def _host_counted_average(averaged: AveragedModel, model: nn.Module):
+    """The SWA update of ``averaged`` from ``model`` with the count kept on the host.
+
+    ``AveragedModel.update_parameters`` keeps its count in a CPU tensor and copies it to
+    the device at every update, which makes the host wait for the device at every step;
+    this is the same update, ``avg += (p - avg) / (n + 1)``, with a Python count.
+    """
+    averaged_params = list(averaged.module.parameters())
+    params = list(model.parameters())
+    count = [int(averaged.n_averaged)]
+
+    @torch.no_grad()
+    def update():
+        torch._foreach_lerp_(averaged_params, params, 1.0 / (count[0] + 1))
+        count[0] += 1
+        averaged.n_averaged += 1
+
+    return update
+
+
 class TS2VecEmbedder(SeriesInputMixin, BaseContrastiveEmbedder):
     """Time-series embedder trained with TS2Vec (Yue et al., AAAI 2022).
 
@@ -242,6 +262,9 @@ class TS2VecEmbedder(SeriesInputMixin, BaseContrastiveEmbedder):
         # every optimiser step with equal weight; inference uses it.
         averaged = AveragedModel(encoder, multi_avg_fn=get_swa_multi_avg_fn())
         averaged.update_parameters(encoder)
+        after_step = lambda: averaged.update_parameters(encoder)  # noqa: E731
+        if device.type != "cpu":
+            after_step = _host_counted_average(averaged, encoder)
         max_len = self.max_train_length
         # A copy: the user's Module (a parameter) is never moved or modified.
         instance_loss = (None if self.instance_loss == "ts2vec"
@@ -250,12 +273,14 @@ class TS2VecEmbedder(SeriesInputMixin, BaseContrastiveEmbedder):
         def batch_loss(idx, gen):
             x = train_series[idx.to(device)]
             n_timesteps = x.shape[1]
+            # Scalars (crop positions) come from the CPU generator, so that on an
+            # accelerator no step waits for a value to come back from the device; on the
+            # CPU it is the same generator as `gen`.
             if max_len is not None and n_timesteps > max_len:
-                offset = int(torch.randint(n_timesteps - max_len + 1, (), generator=gen,
-                                           device=gen.device))
+                offset = int(torch.randint(n_timesteps - max_len + 1, (), generator=generator))
                 x = x[:, offset : offset + max_len]
             view1, view2, overlap = overlapping_crops(
-                x, temporal_unit=self.temporal_unit, generator=gen
+                x, temporal_unit=self.temporal_unit, generator=generator, device_generator=gen
             )
             # Only the overlapping timestamps enter the loss: the encoder can skip the rest.
             z1 = encoder(view1, mask="binomial", generator=gen,
@@ -268,5 +293,5 @@ class TS2VecEmbedder(SeriesInputMixin, BaseContrastiveEmbedder):
 
         return TrainingTask(
             encoder, train_series.shape[0], batch_loss,
-            after_step=lambda: averaged.update_parameters(encoder), result=averaged.module,
+            after_step=after_step, result=averaged.module,
         )

@@ -133,6 +133,29 @@ def _conv_time_major(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor |
     return _SamePadConv1d.apply(x.contiguous(), weight, bias, taps)
 
 
+def _library_convs(device: torch.device) -> bool:
+    """Whether the encoder uses the device's own convolutions (everywhere but the CPU)."""
+    return device.type != "cpu"
+
+
+def _conv_channels_first(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None,
+                         dilation: int) -> torch.Tensor:
+    """The same convolution on a ``(batch, in, time)`` input, by the device's own kernel.
+
+    On a GPU one library convolution (one launch forward, two backward) costs less than a
+    product per tap, whose launches and host-side bookkeeping dominate at TS2Vec's sizes.
+    Only a layer whose side taps read nothing but padding is cut down, to its centre tap.
+    """
+    n_timesteps = x.shape[-1]
+    taps = _taps(weight.shape[-1], dilation, n_timesteps)
+    if len(taps) == 1 and taps[0][1] == 0:
+        j = taps[0][0]
+        return F.conv1d(x, weight[:, :, j : j + 1], bias)
+    padding, _ = _geometry(weight.shape[-1], dilation)
+    out = F.conv1d(x, weight, bias, padding=padding, dilation=dilation)
+    return out[..., :n_timesteps]  # an even receptive field gives one extra output
+
+
 def same_pad_conv1d(
     x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None, dilation: int
 ) -> torch.Tensor:
@@ -204,6 +227,16 @@ class _ConvBlock(nn.Module):
             residual = F.linear(x, self.projector.weight[:, :, 0], self.projector.bias)
         h = _conv_time_major(F.gelu(x), self.conv1.weight, self.conv1.bias, self.dilation)
         h = _conv_time_major(F.gelu(h), self.conv2.weight, self.conv2.bias, self.dilation)
+        return h + residual
+
+    def forward_channels_first(self, x: torch.Tensor) -> torch.Tensor:
+        """The same block on a ``(batch, channels, time)`` input (the accelerator path)."""
+        if self.projector is None:
+            residual = x
+        else:
+            residual = F.conv1d(x, self.projector.weight, self.projector.bias)
+        h = _conv_channels_first(F.gelu(x), self.conv1.weight, self.conv1.bias, self.dilation)
+        h = _conv_channels_first(F.gelu(h), self.conv2.weight, self.conv2.bias, self.dilation)
         return h + residual
 
 
@@ -362,21 +395,34 @@ class DilatedConvEncoder(nn.Module):
             )
         h = h * keep[..., None].to(h.dtype)
 
-        # The blocks run time-major, (time, batch, channels): there every convolution tap
-        # is one matrix product on a contiguous block of rows (see _SamePadConv1d).
-        h = h.transpose(0, 1).contiguous()
         # Blocks from `first_pointwise` on only mix channels within a timestamp for this
         # length, so the window can be cut before them.
         first_pointwise = len(self.blocks)
         while first_pointwise > 0 and self.blocks[first_pointwise - 1].is_pointwise(n_timesteps):
             first_pointwise -= 1
-        for i, block in enumerate(self.blocks):
-            if window is not None and i == first_pointwise:
+        cut = window is not None
+        if not _library_convs(h.device):
+            # On the CPU the blocks run time-major, (time, batch, channels): there every
+            # convolution tap is one matrix product on a contiguous block of rows, with no
+            # product spent on padding (see _SamePadConv1d).
+            h = h.transpose(0, 1).contiguous()
+            for i, block in enumerate(self.blocks):
+                if cut and i == first_pointwise:
+                    h = h[start:stop]
+                h = block(h)
+            if cut and first_pointwise == len(self.blocks):
                 h = h[start:stop]
-            h = block(h)
-        if window is not None and first_pointwise == len(self.blocks):
-            h = h[start:stop]
-        h = h.transpose(0, 1).contiguous()
+            h = h.transpose(0, 1).contiguous()
+        else:
+            # Elsewhere, channels first with the device's convolutions (fewer launches).
+            h = h.transpose(1, 2).contiguous()
+            for i, block in enumerate(self.blocks):
+                if cut and i == first_pointwise:
+                    h = h[..., start:stop]
+                h = block.forward_channels_first(h)
+            if cut and first_pointwise == len(self.blocks):
+                h = h[..., start:stop]
+            h = h.transpose(1, 2).contiguous()
 
         if need_dropout:
             keep_out = bernoulli_mask(h.shape, 1.0 - self.dropout, generator=generator,

@@ -2,7 +2,8 @@
 
 Every parameter that shapes training is spelled out, so a change of a default does not
 move a pin: these cases guard the arithmetic and the order of random draws, not the
-defaults. Run ``python tests/embedders/pin_cases.py`` to print the values to pin.
+defaults. The values are the CPU's (``device="cpu"`` everywhere, so a machine with a GPU
+checks them too). Run ``python tests/embedders/pin_cases.py`` to print the values to pin.
 """
 
 from __future__ import annotations
@@ -40,15 +41,15 @@ def _series(missing: float = 0.0):
 _SCARF = dict(n_components=8, corruption_rate=0.6, temperature=1.0, hidden_size=16,
               n_layers=4, batch_size=16, learning_rate=1e-3, validation_fraction=0.1,
               n_iter_no_change=3, tol=0.0, standardize=True, include_input=False,
-              random_state=0)
+              device="cpu", random_state=0)
 _TS2VEC = dict(n_components=8, hidden_size=8, depth=3, batch_size=8, learning_rate=1e-3,
                n_iters=6, max_train_length=3000, temporal_unit=0, alpha=0.5,
-               random_state=0)
+               device="cpu", random_state=0)
 _TAB = dict(input_type="tabular", n_components=8, hidden_size=16, n_layers=3, batch_size=16,
             learning_rate=1e-3, validation_fraction=0.1, n_iter_no_change=3, tol=0.0,
-            standardize=True, include_input=False, random_state=0)
+            standardize=True, include_input=False, device="cpu", random_state=0)
 _SER = dict(input_type="time_series", n_components=8, hidden_size=8, depth=2, batch_size=8,
-            learning_rate=1e-3, random_state=0)
+            learning_rate=1e-3, device="cpu", random_state=0)
 
 
 def cases():

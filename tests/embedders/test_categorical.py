@@ -8,7 +8,8 @@ import torch
 from skcontrast import ExpCLREmbedder, FineTunedClassifier, SCARFEmbedder, SupConEmbedder
 from skcontrast.augmentations.corruption import MarginalCorruption
 
-FAST = dict(n_components=8, hidden_size=16, max_epochs=3, batch_size=16, random_state=0)
+FAST = dict(n_components=8, hidden_size=16, max_epochs=3, batch_size=16, device="cpu",
+            random_state=0)
 
 
 @pytest.fixture

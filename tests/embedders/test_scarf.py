@@ -16,7 +16,8 @@ from skcontrast.callbacks import Callback, LossRecorder
 
 from ._helpers import TrainingSpy
 
-FAST = dict(n_components=8, hidden_size=16, max_epochs=3, batch_size=16, random_state=0)
+FAST = dict(n_components=8, hidden_size=16, max_epochs=3, batch_size=16, device="cpu",
+            random_state=0)
 
 
 def test_same_seed_bit_identical_different_seed_different(small_tabular):
@@ -215,7 +216,7 @@ def test_cuda_requested_without_cuda(small_tabular):
     if torch.cuda.is_available():
         pytest.skip("CUDA is available")
     with pytest.raises(ValueError, match="no such CUDA device; available: \\['cpu'"):
-        SCARFEmbedder(**FAST, device="cuda").fit(small_tabular[0])
+        SCARFEmbedder(**{**FAST, "device": "cuda"}).fit(small_tabular[0])
 
 
 def test_too_few_rows_for_early_stopping_train_without_it():
@@ -274,7 +275,7 @@ def test_float32_overflow_is_an_input_error(small_tabular):
 @pytest.mark.gpu
 def test_cuda_fit_transform_and_cpu_unpickle(small_tabular):
     X, _ = small_tabular
-    emb = SCARFEmbedder(**FAST, device="cuda").fit(X)
+    emb = SCARFEmbedder(**{**FAST, "device": "cuda"}).fit(X)
     assert emb.device_.startswith("cuda")
     restored = pickle.loads(pickle.dumps(emb))
     assert all(p.device.type == "cpu" for p in restored.__getstate__()["encoder_"].parameters())

@@ -15,9 +15,9 @@ from skcontrast.embedders import supcon as supcon_module
 from ._helpers import TrainingSpy
 
 FAST = dict(n_components=8, hidden_size=16, n_layers=2, max_epochs=3, batch_size=16,
-            random_state=0)
+            device="cpu", random_state=0)
 FAST_TS = dict(n_components=8, hidden_size=8, depth=1, max_epochs=2, batch_size=8,
-               random_state=0)
+               device="cpu", random_state=0)
 
 
 @pytest.fixture

@@ -13,7 +13,8 @@ from skcontrast.encoders import PooledSeriesEncoder
 
 from ._helpers import TrainingSpy
 
-FAST = dict(n_components=8, hidden_size=8, depth=2, n_iters=4, batch_size=4, random_state=0)
+FAST = dict(n_components=8, hidden_size=8, depth=2, n_iters=4, batch_size=4, device="cpu",
+            random_state=0)
 
 
 @pytest.fixture
@@ -209,6 +210,36 @@ def test_all_missing_series_are_dropped_in_fit(series):
 @pytest.mark.gpu
 def test_cuda(series):
     X, _ = series
-    emb = TS2VecEmbedder(**FAST, device="cuda").fit(X)
+    emb = TS2VecEmbedder(**{**FAST, "device": "cuda"}).fit(X)
     restored = pickle.loads(pickle.dumps(emb))
     np.testing.assert_allclose(restored.transform(X), emb.transform(X), atol=1e-4)
+
+
+def test_host_counted_average_is_swa():
+    # The accelerator path's SWA update (count on the host) is the running mean of the
+    # weights (exactly: AveragedModel rounds its weight 1 / (n + 1) to float32).
+    from torch.optim.swa_utils import AveragedModel, get_swa_multi_avg_fn
+
+    from skcontrast.embedders.ts2vec import _host_counted_average
+
+    gen = torch.Generator().manual_seed(0)
+    model = torch.nn.Linear(3, 2).double()
+    plain = AveragedModel(model, multi_avg_fn=get_swa_multi_avg_fn())
+    hosted = AveragedModel(model, multi_avg_fn=get_swa_multi_avg_fn())
+    plain.update_parameters(model)
+    hosted.update_parameters(model)
+    snapshots = [[p.detach().clone() for p in model.parameters()]]
+    update = _host_counted_average(hosted, model)
+    for _ in range(5):
+        with torch.no_grad():
+            for p in model.parameters():
+                p.add_(torch.randn(p.shape, generator=gen, dtype=p.dtype))
+        snapshots.append([p.detach().clone() for p in model.parameters()])
+        plain.update_parameters(model)
+        update()
+    means = [torch.stack(column).mean(0) for column in zip(*snapshots)]
+    for got, ref, mean in zip(hosted.module.parameters(), plain.module.parameters(), means,
+                              strict=True):
+        torch.testing.assert_close(got, mean, rtol=1e-12, atol=1e-12)
+        torch.testing.assert_close(ref, mean, rtol=1e-6, atol=1e-6)
+    assert int(hosted.n_averaged) == int(plain.n_averaged) == 6

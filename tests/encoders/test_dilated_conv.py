@@ -66,6 +66,49 @@ def test_same_pad_conv_equals_padded_conv1d(n_timesteps, dilation, kernel_size, 
         torch.testing.assert_close(g, e, rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("kernel_size", [2, 3, 4])
+@pytest.mark.parametrize("n_timesteps, dilation", CASES)
+def test_library_conv_path_equals_padded_conv1d(n_timesteps, dilation, kernel_size):
+    # The accelerator path (channels first, the device's convolution, the centre tap
+    # alone where side taps read only padding), checked on the CPU in float64.
+    gen = torch.Generator().manual_seed(n_timesteps * 100 + dilation)
+    x = torch.randn(3, 4, n_timesteps, dtype=torch.float64, generator=gen, requires_grad=True)
+    w = torch.randn(5, 4, kernel_size, dtype=torch.float64, generator=gen, requires_grad=True)
+    b = torch.randn(5, dtype=torch.float64, generator=gen, requires_grad=True)
+    expected = _padded_conv(x.transpose(1, 2), w, b, dilation).transpose(1, 2)
+    got = dilated_conv._conv_channels_first(x, w, b, dilation)
+    torch.testing.assert_close(got, expected, rtol=1e-12, atol=1e-12)
+    grad = torch.randn(expected.shape, dtype=torch.float64, generator=gen)
+    for g, e in zip(torch.autograd.grad(got, (x, w, b), grad),
+                    torch.autograd.grad(expected, (x, w, b), grad), strict=True):
+        torch.testing.assert_close(g, e, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("n_timesteps, window", [(3, None), (40, None), (140, (100, 140)),
+                                                 (40, (10, 30))])
+def test_encoder_paths_agree_values_and_gradients(monkeypatch, n_timesteps, window):
+    # The same network, time-major with per-tap products (CPU) and channels first with
+    # library convolutions (accelerators), forced here onto the CPU in float64.
+    enc = _encoder(depth=7).double().train()
+    x = torch.randn(3, n_timesteps, 2, dtype=torch.float64)
+    x[1, n_timesteps // 2, 0] = float("nan")
+    grad = None
+    results = []
+    for library in (False, True):
+        monkeypatch.setattr(dilated_conv, "_library_convs", lambda device, lib=library: lib)
+        enc.zero_grad()
+        out = enc(x, generator=make_generator(3), window=window)
+        if grad is None:
+            grad = torch.randn(out.shape, dtype=torch.float64,
+                               generator=torch.Generator().manual_seed(1))
+        out.backward(grad)
+        results.append((out.detach(), [p.grad.clone() for p in enc.parameters()]))
+    (out_a, grads_a), (out_b, grads_b) = results
+    torch.testing.assert_close(out_b, out_a, rtol=1e-10, atol=1e-10)
+    for g_b, g_a in zip(grads_b, grads_a, strict=True):
+        torch.testing.assert_close(g_b, g_a, rtol=1e-10, atol=1e-10)
+
+
 def test_same_pad_conv_without_bias_and_frozen_input():
     x = torch.randn(2, 7, 3, dtype=torch.float64)
     w = torch.randn(4, 3, 3, dtype=torch.float64, requires_grad=True)

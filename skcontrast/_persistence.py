@@ -264,7 +264,9 @@ class PersistenceMixin:
         The file is a NumPy ``.npz`` archive read with ``allow_pickle=False``: a JSON
         manifest (format version, class, parameters, fitted attributes, checksum) and the
         arrays (fitted arrays, network weights). Read it back with
-        :func:`skcontrast.load`; a model fitted on a GPU loads on a CPU.
+        :func:`skcontrast.load`; a model fitted on a GPU loads on a CPU. Inside a
+        ``torch.distributed`` process group only rank 0 writes (see
+        :mod:`skcontrast.distributed`).
 
         Parameters
         ----------
@@ -318,14 +320,19 @@ def save(estimator, path) -> Path:
     estimator : estimator
         A skcontrast estimator, fitted or not.
     path : str or path-like
-        The file to write (conventionally ending in ``.skc``).
+        The file to write (conventionally ending in ``.skc``). Inside a
+        ``torch.distributed`` process group only rank 0 writes (every rank holds the same
+        model after a data-parallel fit); the other ranks return ``path`` unwritten.
 
     Returns
     -------
     path : pathlib.Path
     """
     import skcontrast
+    from skcontrast.distributed import world
 
+    if world()[0] != 0:
+        return Path(path)
     writer = _Writer()
     tree = writer.estimator(estimator)
     manifest = {"format": _MAGIC, "format_version": FORMAT_VERSION,

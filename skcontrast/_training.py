@@ -30,6 +30,8 @@ from skorch.callbacks import EarlyStopping as _SkorchEarlyStopping
 from skorch.history import History
 from torch import nn
 
+from .distributed import average_gradients
+
 __all__ = [
     "StopTraining",
     "StoppingRule",
@@ -100,6 +102,11 @@ class TrainingTask:
         The module holding the result of training, when it is not ``module`` itself:
         an embedder's encoder (without its projection head) or TS2Vec's averaged
         weights.
+    world_size : int
+        Processes training together (data parallelism, see
+        :mod:`skcontrast.distributed`): every rank gets the same global batch indices,
+        batches whose size is not a multiple of ``world_size`` are skipped, and the
+        gradients are averaged over the ranks after every backward pass.
     """
 
     module: nn.Module
@@ -108,6 +115,7 @@ class TrainingTask:
     validate: Callable[[], dict[str, float]] | None = None
     after_step: Callable[[], None] | None = None
     result: nn.Module | None = None
+    world_size: int = 1
 
     @property
     def trained(self) -> nn.Module:
@@ -334,7 +342,9 @@ def train(
     device_generator = generator if device_generator is None else device_generator
     batch_size = min(batch_size, n)
     history = History()
-    per_epoch = n // batch_size + (0 if drop_last else int(n % batch_size >= min_batch_size))
+    tail = n % batch_size
+    per_epoch = n // batch_size + int(not drop_last and tail >= min_batch_size
+                                      and tail % task.world_size == 0)
     epochs_bound = max_epochs if max_steps is None else math.ceil(max_steps / max(per_epoch, 1))
     if max_epochs is not None:
         epochs_bound = min(epochs_bound, max_epochs)
@@ -377,6 +387,8 @@ def train(
             idx = order[lo : lo + batch_size]
             if idx.numel() < min_batch_size or (drop_last and idx.numel() < batch_size):
                 continue
+            if idx.numel() % task.world_size:
+                continue  # a global batch must split evenly over the ranks
             if not on_device:
                 history.new_batch()
             _notify(callbacks, "on_batch_begin", net, batch=idx, training=True)
@@ -388,6 +400,8 @@ def train(
                 value = float(loss.detach())
                 _check_finite(value, "training loss", epoch, step + 1)
             loss.backward()
+            if task.world_size > 1:
+                average_gradients(task.module.parameters())
             if callbacks:
                 _notify(callbacks, "on_grad_computed", net, named_parameters=named_parameters,
                         X=None, y=None, training=True)

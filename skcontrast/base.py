@@ -42,7 +42,9 @@ Method hooks
     :meth:`positive_pairs` for the label-free diagnostics of :mod:`skcontrast.metrics`.
     Default: ``None`` (the method has no label-free positive pairs; ``TypeError``).
 
-Class attributes: ``_optimizer`` (``"adam"`` or ``"adamw"``) and ``_drop_last``.
+Class attributes: ``_optimizer`` (``"adam"`` or ``"adamw"``), ``_drop_last`` and
+``_data_parallel`` (the task shards its batches over a ``torch.distributed`` process
+group; see :mod:`skcontrast.distributed`).
 
 This module is also the extension API: it exports the input mixins
 (:class:`TabularInputMixin`, :class:`SeriesInputMixin`,
@@ -83,6 +85,7 @@ from ._torch_utils import (
 )
 from ._training import StoppingRule, TrainingDivergedError, TrainingTask, train
 from .callbacks import training_callbacks
+from .distributed import world
 
 __all__ = [
     "BaseContrastiveEmbedder",
@@ -171,6 +174,9 @@ class BaseContrastiveEmbedder(
     _optimizer = "adam"
     #: Whether each epoch skips its incomplete last batch (TS2Vec's reference does).
     _drop_last = False
+    #: Whether ``_make_task`` trains data-parallel inside a ``torch.distributed`` process
+    #: group (shards each global batch, gathers embeddings, sets ``world_size``).
+    _data_parallel = False
 
     # ------------------------------------------------------------ input hooks
     @abstractmethod
@@ -267,6 +273,13 @@ class BaseContrastiveEmbedder(
         X = self._validate_X(X, reset=True)
         y = self._validate_y(X, y)
         self._check_params(X, y)
+        rank, world_size = world()
+        if train_encoder and self._data_parallel and self.batch_size % world_size:
+            raise ValueError(
+                f"batch_size={self.batch_size} is the global batch, split evenly over the "
+                f"{world_size} processes of the torch.distributed group: use a multiple of "
+                f"{world_size}."
+            )
         device = resolve_device(self.device)
         seed = seed_from_random_state(check_random_state(self.random_state))
         # Every draw during training (shuffling, augmentation, masks, dropout) comes from
@@ -284,7 +297,8 @@ class BaseContrastiveEmbedder(
             optimizer = make_adam(task.module.parameters(), self.learning_rate,
                                   decoupled=self._optimizer == "adamw",
                                   torch_optimizer=bool(self.callbacks))
-            callbacks = training_callbacks(self.callbacks, self.verbose)
+            # Under data parallelism every rank trains the same model: rank 0 reports.
+            callbacks = training_callbacks(self.callbacks, self.verbose if rank == 0 else 0)
             result = train(
                 task, optimizer, batch_size=self.batch_size, generator=generator,
                 device_generator=device_generator, max_epochs=max_epochs,

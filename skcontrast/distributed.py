@@ -10,6 +10,17 @@ with a backward pass that sums, across ranks, the gradient each rank's loss send
 every shard, so that averaging parameter gradients over ranks (what
 ``DistributedDataParallel`` does) gives exactly the gradient of the loss over the global
 batch.
+
+The embedders that train data-parallel (:class:`~skcontrast.SCARFEmbedder` and
+:class:`~skcontrast.SupConEmbedder`) do so by themselves when ``fit`` runs in a process
+group (e.g. started by ``torchrun``, after ``torch.distributed.init_process_group``):
+every rank passes the same data and ``random_state``, so every rank draws the same
+epoch order and the same augmented global batch; each encodes its slice
+(:func:`shard_rows`), the embeddings are gathered with :func:`all_gather_with_grad`, the
+loss is the loss of the global batch and the gradients are averaged
+(:func:`average_gradients`). The model is then the one a single process fits with the
+same ``random_state`` and ``batch_size`` (to float rounding; tested with two ``gloo``
+processes).
 """
 
 from __future__ import annotations
@@ -17,7 +28,7 @@ from __future__ import annotations
 import torch
 import torch.distributed as dist
 
-__all__ = ["all_gather_with_grad"]
+__all__ = ["all_gather_with_grad", "average_gradients", "shard_rows", "world"]
 
 
 class _AllGatherWithGrad(torch.autograd.Function):
@@ -67,3 +78,82 @@ def all_gather_with_grad(tensor: torch.Tensor) -> torch.Tensor:
     if not (dist.is_available() and dist.is_initialized()) or dist.get_world_size() == 1:
         return tensor
     return _AllGatherWithGrad.apply(tensor)
+
+
+def world() -> tuple[int, int]:
+    """``(rank, world_size)`` of the default process group; ``(0, 1)`` without one.
+
+    Examples
+    --------
+    >>> from skcontrast.distributed import world
+    >>> world()  # a plain process
+    (0, 1)
+    """
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_rank(), dist.get_world_size()
+    return 0, 1
+
+
+def shard_rows(n_rows: int) -> slice:
+    """This rank's contiguous slice of a global batch of ``n_rows`` rows.
+
+    Parameters
+    ----------
+    n_rows : int
+        Rows of the global batch, a multiple of the world size.
+
+    Returns
+    -------
+    slice
+        Rows ``rank * n_rows / world_size`` to ``(rank + 1) * n_rows / world_size``.
+
+    Examples
+    --------
+    >>> from skcontrast.distributed import shard_rows
+    >>> shard_rows(8)  # a plain process holds the whole batch
+    slice(0, 8, None)
+    """
+    rank, world_size = world()
+    if n_rows % world_size:
+        raise ValueError(f"a batch of {n_rows} rows cannot be split evenly over "
+                         f"{world_size} processes.")
+    size = n_rows // world_size
+    return slice(rank * size, (rank + 1) * size)
+
+
+def average_gradients(parameters) -> None:
+    """Average the gradients of ``parameters`` over the ranks (one all-reduce).
+
+    What ``DistributedDataParallel`` does after ``backward``, without wrapping the
+    module: the gradients are packed into one flat buffer, summed across ranks and
+    divided by the world size. Parameters without a gradient are skipped (every rank
+    must have the same ones). Without a process group nothing happens.
+
+    Parameters
+    ----------
+    parameters : iterable of torch.Tensor
+        The parameters whose ``.grad`` to average in place.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skcontrast.distributed import average_gradients
+    >>> w = torch.ones(3, requires_grad=True)
+    >>> (2 * w).sum().backward()
+    >>> average_gradients([w])  # one process: the mean over one rank is the gradient
+    >>> w.grad.tolist()
+    [2.0, 2.0, 2.0]
+    """
+    _, world_size = world()
+    if world_size == 1:
+        return
+    grads = [p.grad for p in parameters if p.grad is not None]
+    if not grads:
+        return
+    flat = torch.cat([g.reshape(-1) for g in grads])
+    dist.all_reduce(flat, op=dist.ReduceOp.SUM)
+    flat /= world_size
+    offset = 0
+    for g in grads:
+        g.copy_(flat[offset : offset + g.numel()].view_as(g))
+        offset += g.numel()

@@ -1,4 +1,5 @@
-"""all_gather_with_grad: two gloo processes reproduce one process's loss and gradients."""
+"""torch.distributed: all_gather_with_grad reproduces one process's loss and gradients, and
+SCARF and SupCon trained data-parallel by two gloo processes equal a single-process fit."""
 
 import socket
 
@@ -146,3 +147,70 @@ def test_a_gather_without_gradients_changes_the_objective():
 def test_without_a_process_group_the_tensor_is_returned_as_is():
     z = torch.randn(3, 2, requires_grad=True)
     assert all_gather_with_grad(z) is z
+
+
+# ----------------------------------------------------------------- embedders under DDP
+def _fit_cases():
+    import numpy as np
+
+    from skcontrast import SCARFEmbedder, SupConEmbedder
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(67, 6))
+    y = (X[:, 0] + 0.5 * X[:, 1] > 0).astype(int)
+    common = dict(batch_size=8, device="cpu", n_threads=1, random_state=0)
+    # A trailing batch is kept when it splits evenly over the ranks (else every rank
+    # skips it): 66 rows give 8 batches and a pair; 67 rows less 7 validation rows give
+    # 7 batches and 4 rows.
+    return X[:66], y, {
+        "scarf": (SCARFEmbedder(max_epochs=3, early_stopping=False, **common), X[:66], None),
+        # Early stopping: the validation loss (computed whole on every rank) decides.
+        "supcon": (SupConEmbedder(max_epochs=4, n_iter_no_change=2, **common), X, y),
+    }
+
+
+def _fit_worker(rank, port, results, path):
+    dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank,
+                            world_size=WORLD)
+    try:
+        from skcontrast import SCARFEmbedder
+
+        X, _, cases = _fit_cases()
+        out = {}
+        for name, (est, data, y) in cases.items():
+            est.fit(data, y)
+            out[name] = (est.transform(data), est.n_steps_, est.loss_curve_)
+        out["saved"] = SCARFEmbedder(max_epochs=1).fit(X).save(f"{path}.{rank}").exists()
+        try:
+            SCARFEmbedder(batch_size=7).fit(X)
+        except ValueError as exc:
+            out["odd_batch"] = str(exc)
+        results[rank] = out
+    finally:
+        dist.destroy_process_group()
+
+
+@pytest.mark.slow
+def test_embedders_trained_data_parallel_equal_one_process(tmp_path):
+    # Two gloo ranks, each given the same data and random_state, each encoding half of
+    # every global batch: the model is the one a single process fits.
+    X, _, cases = _fit_cases()
+    manager = mp.Manager()
+    results = manager.dict()
+    mp.spawn(_fit_worker, args=(_free_port(), results, str(tmp_path / "m.skc")),
+             nprocs=WORLD, join=True)
+    for name, (est, data, y) in cases.items():
+        single = est.fit(data, y)
+        Z = single.transform(data)
+        for rank in range(WORLD):
+            Z_rank, n_steps, curve = results[rank][name]
+            assert n_steps == single.n_steps_, name
+            torch.testing.assert_close(torch.from_numpy(Z_rank), torch.from_numpy(Z),
+                                       rtol=1e-4, atol=1e-5)
+            assert curve == pytest.approx(single.loss_curve_, rel=1e-5), name
+        # Every rank holds exactly the same weights.
+        assert (results[0][name][0] == results[1][name][0]).all()
+    assert results[0]["saved"] and not results[1]["saved"]  # only rank 0 writes
+    for rank in range(WORLD):
+        assert "batch_size=7" in results[rank]["odd_batch"]
+        assert "multiple of 2" in results[rank]["odd_batch"]

@@ -16,6 +16,7 @@ from .._torch_utils import build_module
 from .._training import TrainingTask, mean_over_chunks
 from ..augmentations.corruption import MarginalCorruption, n_corrupted_features
 from ..base import BaseContrastiveEmbedder, EarlyStoppingMixin
+from ..distributed import all_gather_with_grad, shard_rows, world
 from ..encoders.mlp import ProjectionHead
 from ..losses import LOSSES, make_loss
 from ..losses.info_nce import info_nce_loss
@@ -171,6 +172,9 @@ class SCARFEmbedder(TabularInputMixin, EarlyStoppingMixin, BaseContrastiveEmbedd
         "early_stopping": ["boolean"],
     }
 
+    # Inside a torch.distributed process group, batches are sharded over the ranks.
+    _data_parallel = True
+
     def __init__(
         self,
         n_components=32,
@@ -255,17 +259,27 @@ class SCARFEmbedder(TabularInputMixin, EarlyStoppingMixin, BaseContrastiveEmbedd
         criterion = (None if self.loss == "info_nce" else
                      make_loss(copy.deepcopy(self.loss), temperature=self.temperature).to(device))
 
-        def contrast(clean: torch.Tensor, corrupted: torch.Tensor) -> torch.Tensor:
+        world_size = world()[1]
+
+        def contrast(clean: torch.Tensor, corrupted: torch.Tensor,
+                     shard: bool = False) -> torch.Tensor:
+            if shard and world_size > 1:
+                # Data parallel: every rank drew the same global batch and views; each
+                # encodes its slice and the loss sees the gathered global batch.
+                rows = shard_rows(clean.shape[0])
+                clean, corrupted = clean[rows], corrupted[rows]
             # One forward pass for both views: half the kernel launches.
             z = head(encoder(torch.cat([clean, corrupted])))
             anchors, positives = z.split(clean.shape[0])
+            if shard and world_size > 1:
+                anchors, positives = all_gather_with_grad(anchors), all_gather_with_grad(positives)
             if criterion is None:  # the paper's loss, called directly
                 return info_nce_loss(anchors, positives, temperature=self.temperature)
             return criterion(anchors, positives)
 
         def batch_loss(idx, gen):
             clean = train_rows[idx.to(device)]
-            return contrast(clean, corrupt(clean, generator=gen))
+            return contrast(clean, corrupt(clean, generator=gen), shard=True)
 
         validate = None
         if n_valid:
@@ -282,4 +296,5 @@ class SCARFEmbedder(TabularInputMixin, EarlyStoppingMixin, BaseContrastiveEmbedd
                 return {"valid_loss": loss}
 
         return TrainingTask(nn.ModuleDict({"encoder": encoder, "head": head}),
-                            train_rows.shape[0], batch_loss, validate, result=encoder)
+                            train_rows.shape[0], batch_loss, validate, result=encoder,
+                            world_size=world_size)

@@ -21,6 +21,7 @@ from ..augmentations.corruption import MarginalCorruption, n_corrupted_features
 from ..augmentations.tabular_noise import gaussian_noise
 from ..augmentations.timeseries import TimeSeriesAugmenter
 from ..base import BaseContrastiveEmbedder, EarlyStoppingMixin
+from ..distributed import all_gather_with_grad, shard_rows, world
 from ..encoders.mlp import ProjectionHead
 from ..encoders.pooling import PooledSeriesEncoder
 from ..losses import LOSSES, make_loss
@@ -231,6 +232,9 @@ class SupConEmbedder(TabularOrSeriesInputMixin, EarlyStoppingMixin, BaseContrast
         "balanced_batches": ["boolean"],
     }
 
+    # Inside a torch.distributed process group, batches are sharded over the ranks.
+    _data_parallel = True
+
     def __init__(
         self,
         n_components=320,
@@ -391,13 +395,26 @@ class SupConEmbedder(TabularOrSeriesInputMixin, EarlyStoppingMixin, BaseContrast
         criterion = (None if self.loss == "supcon" else
                      make_loss(copy.deepcopy(self.loss), temperature=self.temperature).to(device))
 
-        def contrast(v1, v2, y_batch, gen=None):
+        world_size = world()[1]
+
+        def contrast(v1, v2, y_batch, gen=None, shard=False):
+            shard = shard and world_size > 1
+            if shard:
+                # Data parallel: every rank drew the same global batch and views; each
+                # encodes its slice, and embeddings and labels are gathered.
+                rows = shard_rows(v1.shape[0])
+                v1, v2, y_batch = v1[rows], v2[rows], y_batch[rows]
             # One forward pass for both views: half the kernel launches.
             z = head(embed(torch.cat([v1, v2]), gen))
+            anchors, positives = z.split(v1.shape[0])
+            if shard:
+                anchors, positives = all_gather_with_grad(anchors), all_gather_with_grad(positives)
+                y_batch = all_gather_with_grad(y_batch)
+                z = torch.cat([anchors, positives])
             if criterion is None:  # the paper's loss, called directly
                 return supcon_loss(z, torch.cat([y_batch, y_batch]),
                                    temperature=self.temperature)
-            return criterion(*z.split(v1.shape[0]), y_batch)
+            return criterion(anchors, positives, y_batch)
 
         members = None
         if self.balanced_batches:
@@ -413,7 +430,7 @@ class SupConEmbedder(TabularOrSeriesInputMixin, EarlyStoppingMixin, BaseContrast
                 idx = balanced_draw(idx.numel(), members, gen)
             idx = idx.to(device)
             x = train_x[idx]
-            return contrast(view(x, gen), view(x, gen), train_y[idx], gen)
+            return contrast(view(x, gen), view(x, gen), train_y[idx], gen, shard=True)
 
         validate = None
         if n_valid:
@@ -432,7 +449,8 @@ class SupConEmbedder(TabularOrSeriesInputMixin, EarlyStoppingMixin, BaseContrast
                 return {"valid_loss": loss}
 
         return TrainingTask(nn.ModuleDict({"encoder": encoder, "head": head}),
-                            train_x.shape[0], batch_loss, validate, result=encoder)
+                            train_x.shape[0], batch_loss, validate, result=encoder,
+                            world_size=world_size)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -250,7 +250,10 @@ class DilatedConvEncoder(nn.Module):
     time-major, ``(time, batch, channels)``, and their convolutions skip the products with
     zero padding (see :class:`_SamePadConv1d`); on a CPU, forward + backward is about
     1.5-1.8x faster than padded ``nn.Conv1d`` layers for series of 96 to 3000 timestamps
-    (``benchmarks/bench_dilated_conv.py``).
+    (``benchmarks/bench_dilated_conv.py``). On other devices the blocks run channels
+    first with the device's own convolutions (one launch each instead of one product per
+    tap: a GPU at these sizes is bound by launches); both paths compute the same network
+    (tested in float64).
 
     Every parameter lives in an ``nn.Linear`` or ``nn.Conv1d``, so
     ``skcontrast._torch_utils.build_module`` initialises all of them from a generator.

@@ -60,3 +60,30 @@ def probe_accuracies(Z_train, y_train, Z_test, y_test, *, series: bool, seed: in
         probe.fit(Z_train[keep], np.asarray(y_train)[keep])
         scores[f"accuracy@{fraction:.0%}"] = float(probe.score(Z_test, y_test))
     return scores
+
+
+def fit_reference_ts2vec(path, x, *, seed: int, n_iters=None, device: str = "cpu",
+                         batch_size: int = 8):
+    """Train the reference TS2Vec (a local checkout at ``path``) on ``x`` (N, T, C).
+
+    Seeded as the reference's scripts do (Python's, numpy's and torch's global
+    generators); ``n_iters=None`` is its own step rule. Returns the fitted model (its
+    ``encode(x, encoding_window="full_series")`` gives the embeddings).
+    """
+    import random
+    import sys
+
+    import torch
+
+    sys.path.insert(0, str(path))
+    try:
+        from ts2vec import TS2Vec  # the reference's module, from the given checkout
+    finally:
+        sys.path.remove(str(path))
+    random.seed(seed)
+    np.random.seed(seed)  # noqa: NPY002 (the reference draws from numpy's global RNG)
+    torch.manual_seed(seed)
+    model = TS2Vec(input_dims=x.shape[2], device=device, batch_size=batch_size,
+                   max_train_length=3000)
+    model.fit(np.array(x, dtype=np.float32), n_iters=n_iters)  # a copy: it edits in place
+    return model

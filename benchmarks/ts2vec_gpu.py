@@ -31,7 +31,7 @@ import pandas as pd
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import environment_line, markdown_table  # noqa: E402
+from _common import environment_line, fit_reference_ts2vec, markdown_table  # noqa: E402
 
 # Variant name -> TS2VecEmbedder keyword arguments (besides device, n_iters, random_state).
 VARIANTS = {
@@ -82,20 +82,8 @@ def fit_ours(X, seed, n_iters, kwargs):
 
 
 def fit_reference(path, X, seed, n_iters):
-    import random
-
-    sys.path.insert(0, str(path))
-    try:
-        from ts2vec import TS2Vec  # the reference's module, from the given checkout
-    finally:
-        sys.path.remove(str(path))
-    random.seed(seed)
-    np.random.seed(seed)  # noqa: NPY002 (the reference draws from numpy's global RNG)
-    torch.manual_seed(seed)
-    x = np.ascontiguousarray(X.transpose(0, 2, 1)).astype(np.float32)
-    model = TS2Vec(input_dims=x.shape[2], device="cuda", batch_size=8, max_train_length=3000)
-    model.fit(x, n_iters=n_iters)
-    return model
+    x = np.ascontiguousarray(X.transpose(0, 2, 1))
+    return fit_reference_ts2vec(path, x, seed=seed, n_iters=n_iters, device="cuda")
 
 
 def _accuracy(Z_train, y_train, Z_test, y_test):

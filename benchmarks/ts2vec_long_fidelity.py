@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import environment_line, markdown_table  # noqa: E402
+from _common import environment_line, fit_reference_ts2vec, markdown_table  # noqa: E402
 
 DATASETS = ["EthanolLevel", "InlineSkate", "PigCVP", "Mallat", "HandOutlines"]
 
@@ -62,19 +62,9 @@ def _run(name: str, seed: int, implementation: str, device: str, threads: int,
         Z_train, Z_test = emb.transform(X_train), emb.transform(X_test)
         n_iters = emb.n_iters_
     else:
-        import random
-
-        sys.path.insert(0, reference)
-        from ts2vec import TS2Vec  # the reference's module, from the given checkout
-
-        random.seed(seed)
-        np.random.seed(seed)  # noqa: NPY002 (the reference draws from numpy's global RNG)
-        torch.manual_seed(seed)
         x_train = np.ascontiguousarray(X_train.transpose(0, 2, 1))
         x_test = np.ascontiguousarray(X_test.transpose(0, 2, 1))
-        model = TS2Vec(input_dims=x_train.shape[2], device=device, batch_size=8,
-                       max_train_length=3000)
-        model.fit(x_train.copy(), n_iters=None)
+        model = fit_reference_ts2vec(reference, x_train, seed=seed, device=device)
         if device.startswith("cuda"):
             torch.cuda.synchronize()
         fit_seconds = time.perf_counter() - start

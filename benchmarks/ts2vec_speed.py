@@ -39,7 +39,7 @@ from skcontrast.datasets import load_ucr
 from skcontrast.probes import SVMProbe
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import environment_line, markdown_table  # noqa: E402
+from _common import environment_line, fit_reference_ts2vec, markdown_table  # noqa: E402
 
 
 # --------------------------------------------------------------------------- bare baseline
@@ -158,19 +158,7 @@ def fit_bare(x: np.ndarray, n_iters: int, seed: int, batch_size: int = 8):
 def fit_reference(path: Path, x: np.ndarray, n_iters: int | None, seed: int,
                   batch_size: int = 8):
     """Train the reference TS2Vec on ``x`` (N, T, C); ``n_iters=None`` is its default rule."""
-    sys.path.insert(0, str(path))
-    try:
-        from ts2vec import TS2Vec  # the reference's module, from the given checkout
-    finally:
-        sys.path.remove(str(path))
-    import random
-
-    random.seed(seed)
-    np.random.seed(seed)  # noqa: NPY002 (the reference draws from numpy's global RNG)
-    torch.manual_seed(seed)
-    model = TS2Vec(input_dims=x.shape[2], device="cpu", batch_size=batch_size,
-                   max_train_length=3000)
-    model.fit(x.copy(), n_iters=n_iters)
+    model = fit_reference_ts2vec(path, x, seed=seed, n_iters=n_iters, batch_size=batch_size)
 
     def encode(xe):
         return model.encode(xe.copy(), encoding_window="full_series")

@@ -28,9 +28,29 @@ def standardization_stats(X: np.ndarray, standardize: bool) -> tuple[np.ndarray,
     """
     if not standardize:
         return np.zeros(X.shape[1]), np.ones(X.shape[1])
-    mean = X.mean(axis=0)
-    scale = X.std(axis=0)
+    blocks = _row_blocks(X)
+    if len(blocks) == 1:
+        mean = X.mean(axis=0)
+        scale = X.std(axis=0)
+    else:
+        # Large inputs (memory maps): two passes of one block at a time, never a
+        # float64 temporary of the size of X.
+        n = X.shape[0]
+        mean = sum(np.asarray(X[lo:hi], dtype=np.float64).sum(axis=0) for lo, hi in blocks) / n
+        scale = np.sqrt(sum(((np.asarray(X[lo:hi], dtype=np.float64) - mean) ** 2).sum(axis=0)
+                            for lo, hi in blocks) / n)
     return mean, np.where(scale > 1e-12 * np.maximum(1.0, np.abs(mean)), scale, 1.0)
+
+
+#: Bytes of float64 work per block when preprocessing large inputs.
+_BLOCK_BYTES = 64 * 2**20
+
+
+def _row_blocks(X) -> list[tuple[int, int]]:
+    """Row ranges of about ``_BLOCK_BYTES`` of float64 each (one range for small X)."""
+    n, width = X.shape[0], max(1, int(np.prod(X.shape[1:])))
+    rows = max(1, _BLOCK_BYTES // (8 * width))
+    return [(lo, min(lo + rows, n)) for lo in range(0, n, rows)] or [(0, 0)]
 
 
 def standardize_float32(X: np.ndarray, mean: np.ndarray, scale: np.ndarray) -> np.ndarray:
@@ -42,8 +62,11 @@ def standardize_float32(X: np.ndarray, mean: np.ndarray, scale: np.ndarray) -> n
     >>> standardize_float32(np.array([[1.0, 3.0]]), np.array([1.0, 1.0]), np.array([1.0, 2.0]))
     array([[0., 1.]], dtype=float32)
     """
+    out = np.empty(X.shape, dtype=np.float32)
+    # Block by block: a float64 temporary of one block, not of all of X (memory maps).
     with np.errstate(over="ignore"):
-        out = ((X - mean) / scale).astype(np.float32)
+        for lo, hi in _row_blocks(X):
+            out[lo:hi] = (X[lo:hi] - mean) / scale
     if not np.isfinite(out).all():
         raise ValueError(
             "X holds values too large for float32 once preprocessed (|x| > 3.4e38). "

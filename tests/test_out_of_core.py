@@ -95,3 +95,32 @@ def test_dask_arrays_directly_and_through_map_blocks(scarf, small_blocks):
     mapped = lazy.map_blocks(scarf.transform, dtype=np.float32, chunks=(lazy.chunks[0],
                                                                         (width,)))
     np.testing.assert_allclose(mapped.compute(), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_fit_preprocessing_of_large_inputs_goes_block_by_block(monkeypatch, tmp_path):
+    # Standardisation statistics and the float32 copy are computed one block at a time
+    # for large inputs (no float64 temporary of all of X): same values as in one pass.
+    from skcontrast import _preprocessing
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(3.0, 2.0, size=(1000, 7))
+    X[:, 2] = 5.0  # a constant column is only centred
+    path = tmp_path / "X.npy"
+    np.save(path, X)
+    mapped = np.load(path, mmap_mode="r")
+    mean, scale = _preprocessing.standardization_stats(X, True)
+    whole = _preprocessing.standardize_float32(X, mean, scale)
+    monkeypatch.setattr(_preprocessing, "_BLOCK_BYTES", 8 * 7 * 64)  # 64-row blocks
+    assert len(_preprocessing._row_blocks(mapped)) == 16
+    b_mean, b_scale = _preprocessing.standardization_stats(mapped, True)
+    np.testing.assert_allclose(b_mean, mean, rtol=1e-12)
+    np.testing.assert_allclose(b_scale, scale, rtol=1e-12)
+    assert b_scale[2] == 1.0
+    np.testing.assert_array_equal(_preprocessing.standardize_float32(mapped, mean, scale),
+                                  whole)
+    with pytest.raises(ValueError, match="too large for float32"):
+        _preprocessing.standardize_float32(np.full((200, 7), 1e300), np.zeros(7), np.ones(7))
+    # A fit on the memory map equals a fit on the array.
+    emb = SCARFEmbedder(max_epochs=2, random_state=0).fit(X)
+    np.testing.assert_allclose(SCARFEmbedder(max_epochs=2, random_state=0).fit(mapped)
+                               .transform(X), emb.transform(X), rtol=1e-5, atol=1e-6)

@@ -1,15 +1,22 @@
 """Peak memory of ``SCARFEmbedder.fit`` on a memory-mapped table: block-wise preprocessing.
 
-``fit`` computes the standardisation statistics and the float32 training copy one block
-(about 64 MB of float64) at a time, so a memory-mapped ``.npy`` is never copied whole in
-float64. Training itself still holds the float32 preprocessed rows (and the training
-split of them). This script writes a ``--rows`` x ``--features`` float64 table to a
-``.npy`` file and, in a fresh process per mode, fits one epoch on its memory map,
-sampling the process's anonymous resident memory (``RssAnon``: the arrays and tensors it
-allocates, not the file's pages, which are page cache) every 5 ms:
+``fit`` computes the standardisation statistics block by block and preprocesses the rows
+straight into their training/validation order one block (about 64 MB of float64) at a
+time, so a memory-mapped ``.npy`` is never copied whole in float64 and the float32 rows
+exist once. Training then holds that float32 copy. This script writes a ``--rows`` x
+``--features`` float64 table to a ``.npy`` file and, in a fresh process per mode, fits
+one epoch on its memory map, sampling the process's anonymous resident memory
+(``RssAnon``: the arrays and tensors it allocates, not the file's pages, which are page
+cache) every 5 ms:
 
 * ``block-wise`` (the default);
-* ``whole``: the former behaviour, one float64 temporary of the size of X.
+* ``unblocked``: the same code with the block size limit off (all of X in one block,
+  float64 temporaries of its size).
+
+At commit 0b0e4be (blocked statistics and standardisation, but the split still copied
+after preprocessing) this script measured 771 MB block-wise, and its ``whole`` mode
+(the behaviour before any blocking) 1,522 MB: ``benchmarks/results/fit_memory.md`` at
+that commit.
 
 Run ``python benchmarks/fit_memory.py --out benchmarks/results``.
 """
@@ -46,7 +53,7 @@ def child(path: str, mode: str) -> None:
     from skcontrast import SCARFEmbedder, _preprocessing
 
     torch.set_num_threads(1)
-    if mode == "whole":
+    if mode == "unblocked":
         _preprocessing._BLOCK_BYTES = 2**62
     X = np.load(path, mmap_mode="r")
     before = _anon_mb()
@@ -90,7 +97,7 @@ def main(argv=None):
             X[lo:hi] = rng.standard_normal((hi - lo, args.features))
         X.flush()
         del X
-        for mode in ("block-wise", "whole"):
+        for mode in ("block-wise", "unblocked"):
             out = subprocess.run([sys.executable, __file__, "--child", str(path), mode],
                                  capture_output=True, text=True, check=True)
             rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
@@ -102,7 +109,11 @@ def main(argv=None):
             "(1 epoch, 1 torch thread)\n\n"
             f"`python benchmarks/fit_memory.py --rows {args.rows} --features "
             f"{args.features}`\n\n{environment_line()}\n\n" + markdown_table(table, ".1f")
-            + "\n")
+            + "\n\n`unblocked` is this code with the block limit off (every step on all of X "
+            "at once, gathering the shuffled split in float64 first). For the behaviour "
+            "before blocking, run this script at commit 0b0e4be: its `whole` mode measured "
+            "1,522 MB there (and 771 MB with the statistics and standardisation blocked but "
+            "the split copied after preprocessing).\n")
     print(text)
     if args.out:
         Path(args.out).mkdir(parents=True, exist_ok=True)

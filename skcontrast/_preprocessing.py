@@ -9,6 +9,7 @@ __all__ = [
     "categorical_codes",
     "encode_mixed",
     "encoded_groups",
+    "preprocess_in_order",
     "standardization_stats",
     "standardize_float32",
 ]
@@ -46,9 +47,11 @@ def standardization_stats(X: np.ndarray, standardize: bool) -> tuple[np.ndarray,
 _BLOCK_BYTES = 64 * 2**20
 
 
-def _row_blocks(X) -> list[tuple[int, int]]:
-    """Row ranges of about ``_BLOCK_BYTES`` of float64 each (one range for small X)."""
-    n, width = X.shape[0], max(1, int(np.prod(X.shape[1:])))
+def _row_blocks(X, n_rows: int | None = None) -> list[tuple[int, int]]:
+    """Ranges of ``n_rows`` (default: all of X's) rows of X's width, about
+    ``_BLOCK_BYTES`` of float64 each (one range for small inputs)."""
+    n = X.shape[0] if n_rows is None else n_rows
+    width = max(1, int(np.prod(X.shape[1:])))
     rows = max(1, _BLOCK_BYTES // (8 * width))
     return [(lo, min(lo + rows, n)) for lo in range(0, n, rows)] or [(0, 0)]
 
@@ -154,3 +157,47 @@ def encoded_groups(is_categorical: np.ndarray, categories: list) -> np.ndarray:
     """
     widths = [len(c) if cat else 1 for c, cat in zip(categories, is_categorical)]
     return np.repeat(np.arange(len(widths)), widths)
+
+
+def preprocess_in_order(preprocess, X, order) -> np.ndarray:
+    """``preprocess(X)[order]``, computed one block of rows at a time.
+
+    A training split (the rows of ``X`` in a shuffled order) is built without holding
+    both the preprocessed ``X`` and its reordered copy, and without a float64 temporary
+    of all of ``X``: one block of rows (about ``_BLOCK_BYTES`` of float64) is gathered
+    and preprocessed at a time. ``preprocess`` must act row by row (fitted state only).
+
+    Parameters
+    ----------
+    preprocess : callable
+        Maps validated rows (an array, or a DataFrame) to an array with one row each.
+    X : ndarray, memory map or DataFrame
+        Validated input.
+    order : array-like of int
+        Row indices, in the order wanted.
+
+    Returns
+    -------
+    ndarray of shape (len(order), ...)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.arange(6.0).reshape(3, 2)
+    >>> preprocess_in_order(lambda rows: rows * 10, X, [2, 0]).tolist()
+    [[40.0, 50.0], [0.0, 10.0]]
+    """
+    import pandas as pd
+
+    order = np.asarray(order, dtype=np.int64)
+    out = None
+    for lo, hi in _row_blocks(X, len(order)):
+        rows = order[lo:hi]
+        # Read in increasing row order (cheap on a memory map), then put back in order.
+        by_row = np.argsort(rows, kind="stable")
+        block = X.iloc[rows[by_row]] if isinstance(X, pd.DataFrame) else X[rows[by_row]]
+        part = preprocess(block)[np.argsort(by_row, kind="stable")]
+        if out is None:
+            out = np.empty((len(order),) + part.shape[1:], dtype=part.dtype)
+        out[lo:hi] = part
+    return out

@@ -124,3 +124,22 @@ def test_fit_preprocessing_of_large_inputs_goes_block_by_block(monkeypatch, tmp_
     emb = SCARFEmbedder(max_epochs=2, random_state=0).fit(X)
     np.testing.assert_allclose(SCARFEmbedder(max_epochs=2, random_state=0).fit(mapped)
                                .transform(X), emb.transform(X), rtol=1e-5, atol=1e-6)
+
+
+def test_preprocess_in_order_equals_reordering_the_whole(monkeypatch):
+    # The training split is preprocessed block by block straight into its order.
+    from skcontrast import _preprocessing
+
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(300, 5))
+    frame = pd.DataFrame({"a": X[:, 0], "b": rng.choice(["x", "y", "z"], 300)})
+    order = rng.permutation(300)
+    monkeypatch.setattr(_preprocessing, "_BLOCK_BYTES", 8 * 5 * 32)  # 32-row blocks
+    emb = SCARFEmbedder(max_epochs=1, random_state=0).fit(X)
+    np.testing.assert_array_equal(
+        _preprocessing.preprocess_in_order(emb._preprocess, X, order),
+        emb._preprocess(X)[order])
+    mixed = SCARFEmbedder(max_epochs=1, random_state=0).fit(frame)
+    np.testing.assert_array_equal(
+        _preprocessing.preprocess_in_order(mixed._preprocess, frame, order[:77]),
+        mixed._preprocess(frame)[order[:77]])

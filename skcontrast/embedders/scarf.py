@@ -11,6 +11,7 @@ from torch import nn
 
 from .._compat import Interval, StrOptions
 from .._input import TabularInputMixin
+from .._preprocessing import preprocess_in_order
 from .._sampling import random_split
 from .._torch_utils import build_module
 from .._training import TrainingTask, mean_over_chunks
@@ -242,10 +243,13 @@ class SCARFEmbedder(TabularInputMixin, EarlyStoppingMixin, BaseContrastiveEmbedd
     def _make_task(self, X, y, generator, device):
         self.n_corrupted_features_ = n_corrupted_features(X.shape[1], self.corruption_rate)
         groups = self._feature_groups()  # one-hot blocks are corrupted whole
-        data = torch.from_numpy(self._preprocess(X)).to(device)
         n_valid = self._n_validation(X.shape[0])
         train_idx, valid_idx = random_split(X.shape[0], n_valid, generator)
-        train_rows, valid_rows = data[train_idx.to(device)], data[valid_idx.to(device)]
+        # Preprocessed straight into split order: one float32 copy of X, not two.
+        n_train = len(train_idx)
+        data = torch.from_numpy(preprocess_in_order(
+            self._preprocess, X, torch.cat([train_idx, valid_idx]).numpy())).to(device)
+        train_rows, valid_rows = data[:n_train], data[n_train:]
         encoder = build_module(self._build_encoder, generator, device)
         head = build_module(
             lambda: ProjectionHead(self.n_components, self.hidden_size,

@@ -14,6 +14,7 @@ from torch import nn
 
 from .._compat import Interval, StrOptions
 from .._input import TabularOrSeriesInputMixin
+from .._preprocessing import preprocess_in_order
 from .._sampling import balanced_draw, stratified_split
 from .._torch_utils import build_module
 from .._training import TrainingTask, mean_over_chunks
@@ -376,11 +377,14 @@ class SupConEmbedder(TabularOrSeriesInputMixin, EarlyStoppingMixin, BaseContrast
         return view(data, generator), view(data, generator)
 
     def _make_task(self, X, codes, generator, device):
-        data = torch.from_numpy(self._preprocess(X)).to(device)
         labels = torch.from_numpy(codes.astype(np.int64))
         n_valid = self._n_validation(X.shape[0])
         train_idx, valid_idx = stratified_split(X.shape[0], n_valid, generator, codes)
-        train_x, train_y = data[train_idx.to(device)], labels[train_idx].to(device)
+        # Preprocessed straight into split order: one float32 copy of X, not two.
+        n_train = len(train_idx)
+        data = torch.from_numpy(preprocess_in_order(
+            self._preprocess, X, torch.cat([train_idx, valid_idx]).numpy())).to(device)
+        train_x, train_y = data[:n_train], labels[train_idx].to(device)
 
         encoder = build_module(self._build_encoder, generator, device)
         head = build_module(
@@ -434,7 +438,7 @@ class SupConEmbedder(TabularOrSeriesInputMixin, EarlyStoppingMixin, BaseContrast
 
         validate = None
         if n_valid:
-            valid_x = data[valid_idx.to(device)].cpu()
+            valid_x = data[n_train:].cpu()
             valid_y = labels[valid_idx].to(device)
             # Views drawn once from the CPU generator so the validation set is fixed.
             valid_view = self._make_augmenter(train_x.cpu())

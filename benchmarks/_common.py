@@ -87,3 +87,49 @@ def fit_reference_ts2vec(path, x, *, seed: int, n_iters=None, device: str = "cpu
                    max_train_length=3000)
     model.fit(np.array(x, dtype=np.float32), n_iters=n_iters)  # a copy: it edits in place
     return model
+
+
+def modes_on_a_memory_map(script: str, rows: int, features: int, dtype, modes) -> list[dict]:
+    """Write a ``rows x features`` random table to a temporary ``.npy`` (in pieces, never
+    all in memory) and run ``script --child <path> <mode>`` in a fresh process per mode;
+    each child prints one JSON line, returned in mode order."""
+    import json
+    import subprocess
+    import sys
+    import tempfile
+    from pathlib import Path
+
+    results = []
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "X.npy"
+        mapped = np.lib.format.open_memmap(path, mode="w+", dtype=dtype,
+                                           shape=(rows, features))
+        rng = np.random.default_rng(0)
+        for lo in range(0, rows, 100_000):
+            hi = min(lo + 100_000, rows)
+            mapped[lo:hi] = rng.standard_normal((hi - lo, features), dtype=dtype)
+        mapped.flush()
+        del mapped
+        for mode in modes:
+            out = subprocess.run([sys.executable, script, "--child", str(path), mode],
+                                 capture_output=True, text=True, check=True)
+            results.append(json.loads(out.stdout.strip().splitlines()[-1]))
+            print(results[-1], file=sys.stderr, flush=True)
+    return results
+
+
+def memory_map_arguments(argv, doc: str, child):
+    """The shared command line of the memory-map scripts (``--rows``, ``--features``,
+    ``--out``); runs ``child(path, mode)`` and returns ``None`` in a child process."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--features", type=int, default=100)
+    parser.add_argument("--out", default=None)
+    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        child(*args.child)
+        return None
+    return args

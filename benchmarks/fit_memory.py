@@ -23,11 +23,8 @@ Run ``python benchmarks/fit_memory.py --out benchmarks/results``.
 
 from __future__ import annotations
 
-import argparse
 import json
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -36,7 +33,12 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import environment_line, markdown_table  # noqa: E402
+from _common import (  # noqa: E402
+    environment_line,
+    markdown_table,
+    memory_map_arguments,
+    modes_on_a_memory_map,
+)
 
 
 def _anon_mb() -> float:
@@ -77,31 +79,11 @@ def child(path: str, mode: str) -> None:
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--features", type=int, default=100)
-    parser.add_argument("--out", default=None)
-    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
-    if args.child:
-        child(*args.child)
+    args = memory_map_arguments(argv, __doc__, child)
+    if args is None:
         return
-    rows = []
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "X.npy"
-        X = np.lib.format.open_memmap(path, mode="w+", dtype=np.float64,
-                                      shape=(args.rows, args.features))
-        rng = np.random.default_rng(0)
-        for lo in range(0, args.rows, 100_000):
-            hi = min(lo + 100_000, args.rows)
-            X[lo:hi] = rng.standard_normal((hi - lo, args.features))
-        X.flush()
-        del X
-        for mode in ("block-wise", "unblocked"):
-            out = subprocess.run([sys.executable, __file__, "--child", str(path), mode],
-                                 capture_output=True, text=True, check=True)
-            rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
-            print(rows[-1], flush=True)
+    rows = modes_on_a_memory_map(__file__, args.rows, args.features, np.float64,
+                                 ("block-wise", "unblocked"))
     table = pd.DataFrame(rows)
     table["X float64 mb"] = args.rows * args.features * 8 / 2**20
     table["float32 copy mb"] = args.rows * args.features * 4 / 2**20

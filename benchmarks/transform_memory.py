@@ -19,12 +19,9 @@ Run ``python benchmarks/transform_memory.py --out benchmarks/results``.
 
 from __future__ import annotations
 
-import argparse
 import json
 import resource
-import subprocess
 import sys
-import tempfile
 import time
 import tracemalloc
 from pathlib import Path
@@ -33,7 +30,12 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import environment_line, markdown_table  # noqa: E402
+from _common import (  # noqa: E402
+    environment_line,
+    markdown_table,
+    memory_map_arguments,
+    modes_on_a_memory_map,
+)
 
 
 def _rss_mb() -> float:
@@ -66,33 +68,12 @@ def child(path: str, mode: str) -> None:
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--features", type=int, default=100)
-    parser.add_argument("--out", default=None)
-    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
-    if args.child:
-        child(*args.child)
+    args = memory_map_arguments(argv, __doc__, child)
+    if args is None:
         return
-    rows = []
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "X.npy"
-        mapped = np.lib.format.open_memmap(path, mode="w+", dtype=np.float32,
-                                           shape=(args.rows, args.features))
-        rng = np.random.default_rng(0)
-        for lo in range(0, args.rows, 100_000):  # written in pieces: never all in memory
-            hi = min(lo + 100_000, args.rows)
-            mapped[lo:hi] = rng.standard_normal((hi - lo, args.features), np.float32)
-        mapped.flush()
-        del mapped
-        input_mb = args.rows * args.features * 4 / 2**20
-        for mode in ("block-wise", "whole"):
-            out = subprocess.run([sys.executable, __file__, "--child", str(path), mode],
-                                 capture_output=True, text=True, check=True)
-            rows.append({**json.loads(out.stdout.strip().splitlines()[-1]),
-                         "input MB (on disk)": input_mb})
-            print(rows[-1], file=sys.stderr)
+    input_mb = args.rows * args.features * 4 / 2**20
+    rows = [{**row, "input MB (on disk)": input_mb} for row in modes_on_a_memory_map(
+        __file__, args.rows, args.features, np.float32, ("block-wise", "whole"))]
     table = pd.DataFrame(rows)
     command = "python benchmarks/transform_memory.py " + " ".join(argv or sys.argv[1:])
     text = "\n".join([

@@ -15,9 +15,15 @@ are that case's own), one torch thread unless ``--threads`` says otherwise:
 Reported per case: seconds, rows (or series) per second, the peak resident memory of the
 process (``ru_maxrss``, imports included), and per family the scaling exponent ``b`` of
 ``seconds ~ size**b`` fitted on the grid (1 = linear). GPU memory is reported when
-``--device cuda`` runs on a GPU. Run::
+``--device cuda`` runs on a GPU.
 
-    python benchmarks/perf/run.py --out benchmarks/results
+With ``--reference PATH`` (a local checkout of github.com/zhihanyue/ts2vec, never
+committed) the reference TS2Vec runs the same TS2Vec cases side by side, each in its own
+fresh process too, plus ECG200-sized 200-step fits of both (100 series of 96 steps; the
+first fit of a fresh process, start-up included: the issue's speed target). ``--large``
+adds a 1,000,000-row SCARF case and 10,000-step series. Run::
+
+    python benchmarks/perf/run.py --reference /path/to/ts2vec --out benchmarks/results
 """
 
 from __future__ import annotations
@@ -34,10 +40,11 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from _common import environment_line, markdown_table  # noqa: E402
+from _common import environment_line, fit_reference_ts2vec, markdown_table  # noqa: E402
 
 SCARF_GRID = [(n, d) for d in (50, 500) for n in (1_000, 10_000, 100_000)]
 TS2VEC_N = [(n, 200) for n in (100, 400, 1_600)]
+ECG200_SIZE = (100, 96)  # the 200-step comparison with the reference
 TS2VEC_T = [(100, t) for t in (100, 400, 1_600)]
 
 
@@ -64,10 +71,26 @@ def _case(kind: str, n: int, d: int, device: str) -> dict:
         cls = SCARFEmbedder if kind == "SCARF" else SupConEmbedder
         embedder = cls(max_epochs=2, early_stopping=False, device=device, random_state=0)
         fit_args = (X,) if kind == "SCARF" else (X, y)
+    elif kind.startswith("reference"):
+        # The reference TS2Vec (path in SKCONTRAST_TS2VEC_REFERENCE), same data and steps.
+        import os
+
+        x = rng.standard_normal((n, d, 1)).astype(np.float32)
+        start = time.perf_counter()
+        model = fit_reference_ts2vec(os.environ["SKCONTRAST_TS2VEC_REFERENCE"], x, seed=0,
+                                     n_iters=200 if kind.endswith("200") else 20,
+                                     device=device)
+        fit_s = time.perf_counter() - start
+        start = time.perf_counter()
+        model.encode(x, encoding_window="full_series")
+        return {"fit s": fit_s, "transform s": time.perf_counter() - start}
     else:
         X = rng.standard_normal((n, 1, d)).astype(np.float32)
         y = rng.integers(0, 2, n)
-        if kind == "TS2Vec":
+        if kind == "TS2Vec 200":
+            embedder = TS2VecEmbedder(n_iters=200, device=device, random_state=0)
+            fit_args = (X,)
+        elif kind == "TS2Vec":
             embedder = TS2VecEmbedder(n_iters=20, device=device, random_state=0)
             fit_args = (X,)
         else:
@@ -103,25 +126,41 @@ def main(argv=None):
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--out", default=None)
+    parser.add_argument("--reference", default=None,
+                        help="local checkout of github.com/zhihanyue/ts2vec")
+    parser.add_argument("--large", action="store_true",
+                        help="add 1,000,000 SCARF rows and 10,000-step series")
     parser.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         child(*args.child)
         return
+    scarf_grid, ts2vec_t = list(SCARF_GRID), list(TS2VEC_T)
+    if args.large:
+        scarf_grid.append((1_000_000, 50))
+        ts2vec_t.append((100, 10_000))
     cases = [("startup", 0, 0)]
-    cases += [("SCARF", n, d) for n, d in SCARF_GRID]
-    cases += [("TS2Vec", n, t) for n, t in TS2VEC_N + TS2VEC_T]
+    cases += [("SCARF", n, d) for n, d in scarf_grid]
+    cases += [("TS2Vec", n, t) for n, t in TS2VEC_N + ts2vec_t]
     cases += [("SupCon", 10_000, 50), ("ExpCLR", 400, 200)]
+    env = None
+    if args.reference is not None:
+        import os
+
+        env = {**os.environ, "SKCONTRAST_TS2VEC_REFERENCE": str(Path(args.reference).resolve())}
+        cases += [("reference", n, t) for n, t in ts2vec_t]
+        cases += [("TS2Vec 200", *ECG200_SIZE), ("reference 200", *ECG200_SIZE)]
     rows = []
     wall = time.perf_counter()
     for kind, n, d in cases:
         out = subprocess.run(
             [sys.executable, __file__, "--child", kind, str(n), str(d), args.device,
-             str(args.threads)], capture_output=True, text=True, check=True)
+             str(args.threads)], capture_output=True, text=True, check=True, env=env)
         row = {"case": kind, "n": n, "width or length": d,
                **json.loads(out.stdout.strip().splitlines()[-1])}
         if kind != "startup":
-            row["fit rows/s"] = n / row["fit s"] if kind != "TS2Vec" else np.nan
+            row["fit rows/s"] = n / row["fit s"] if kind in ("SCARF", "SupCon",
+                                                             "ExpCLR") else np.nan
             row["transform rows/s"] = n / row["transform s"]
         rows.append(row)
         print(row, file=sys.stderr)
@@ -135,14 +174,30 @@ def main(argv=None):
                         "transform b": _exponent(part["n"], part["transform s"])})
     ts = table[table["case"] == "TS2Vec"]
     by_n = ts[ts["width or length"] == 200]
-    by_t = ts[ts["n"] == 100]
+    by_t = ts[(ts["n"] == 100) & (ts["width or length"] <= 1_600)]
     scaling.append({"family": "TS2Vec, T=200", "in": "series",
                     "fit b": _exponent(by_n["n"], by_n["fit s"]),
                     "transform b": _exponent(by_n["n"], by_n["transform s"])})
     scaling.append({"family": "TS2Vec, N=100", "in": "length",
                     "fit b": _exponent(by_t["width or length"], by_t["fit s"]),
                     "transform b": _exponent(by_t["width or length"], by_t["transform s"])})
-    command = "python benchmarks/perf/run.py " + " ".join(argv or sys.argv[1:])
+    side_by_side = []
+    if args.reference is not None:
+        ref = table[table["case"].str.startswith("reference")]
+        for _, r in ref.iterrows():
+            ours = table[(table["case"] == r["case"].replace("reference", "TS2Vec"))
+                         & (table["n"] == r["n"])
+                         & (table["width or length"] == r["width or length"])].iloc[0]
+            side_by_side.append({
+                "case": r["case"].replace("reference", "TS2Vec"), "n": r["n"],
+                "length": r["width or length"], "skcontrast fit s": ours["fit s"],
+                "reference fit s": r["fit s"], "fit: reference / skcontrast":
+                r["fit s"] / ours["fit s"], "transform: reference / skcontrast":
+                r["transform s"] / ours["transform s"]})
+    shown = list(argv or sys.argv[1:])
+    if args.reference is not None:  # a local path: shown as what it is
+        shown[shown.index(args.reference)] = "<checkout of zhihanyue/ts2vec>"
+    command = "python benchmarks/perf/run.py " + " ".join(shown)
     text = "\n".join([
         "# Performance suite",
         "",
@@ -163,7 +218,15 @@ def main(argv=None):
         "",
         markdown_table(pd.DataFrame(scaling), floatfmt=".2f"),
         "",
-    ])
+    ] + ([
+        "## TS2Vec against the reference code (each fit the first of a fresh process)",
+        "",
+        "`TS2Vec` rows: 20 steps (fixed work per step); `TS2Vec 200`: 200 steps on "
+        "ECG200-sized data (100 x 96), start-up included.",
+        "",
+        markdown_table(pd.DataFrame(side_by_side), floatfmt=".3g"),
+        "",
+    ] if side_by_side else []))
     print(text)
     if args.out:
         Path(args.out).mkdir(parents=True, exist_ok=True)

@@ -267,7 +267,8 @@ class SCARFEmbedder(TabularInputMixin, EarlyStoppingMixin, BaseContrastiveEmbedd
 
         def contrast(clean: torch.Tensor, corrupted: torch.Tensor,
                      shard: bool = False) -> torch.Tensor:
-            if shard and world_size > 1:
+            shard = shard and world_size > 1
+            if shard:
                 # Data parallel: every rank drew the same global batch and views; each
                 # encodes its slice and the loss sees the gathered global batch.
                 rows = shard_rows(clean.shape[0])
@@ -275,7 +276,7 @@ class SCARFEmbedder(TabularInputMixin, EarlyStoppingMixin, BaseContrastiveEmbedd
             # One forward pass for both views: half the kernel launches.
             z = head(encoder(torch.cat([clean, corrupted])))
             anchors, positives = z.split(clean.shape[0])
-            if shard and world_size > 1:
+            if shard:
                 anchors, positives = all_gather_with_grad(anchors), all_gather_with_grad(positives)
             if criterion is None:  # the paper's loss, called directly
                 return info_nce_loss(anchors, positives, temperature=self.temperature)

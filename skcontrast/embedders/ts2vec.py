@@ -28,16 +28,16 @@ def _host_counted_average(averaged: AveragedModel, model: nn.Module):
 
     ``AveragedModel.update_parameters`` keeps its count in a CPU tensor and copies it to
     the device at every update, which makes the host wait for the device at every step;
-    this is the same update, ``avg += (p - avg) / (n + 1)``, with a Python count.
+    this is the same update, ``avg += (p - avg) / (n + 1)``, with the count read on the
+    host.
     """
     averaged_params = list(averaged.module.parameters())
     params = list(model.parameters())
-    count = [int(averaged.n_averaged)]
 
     @torch.no_grad()
     def update():
-        torch._foreach_lerp_(averaged_params, params, 1.0 / (count[0] + 1))
-        count[0] += 1
+        # The count stays a CPU tensor: reading it never waits for the device.
+        torch._foreach_lerp_(averaged_params, params, 1.0 / (int(averaged.n_averaged) + 1))
         averaged.n_averaged += 1
 
     return update

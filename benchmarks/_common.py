@@ -89,6 +89,55 @@ def fit_reference_ts2vec(path, x, *, seed: int, n_iters=None, device: str = "cpu
     return model
 
 
+def scarf_port_epoch_seconds(path, X, *, epochs: int = 2, batch_size: int = 128,
+                             seed: int = 0) -> float:
+    """Seconds per epoch of a public SCARF port (a local checkout of
+    github.com/clabrugere/pytorch-scarf at ``path``), trained as its README shows.
+
+    The paper's network (a 4-layer, 256-wide encoder and a 2-layer, 256-wide head), Adam
+    at 1e-3, corruption rate 0.6, its ``DataLoader(shuffle=True)`` and ``NTXent`` loss;
+    one warm-up epoch, then the mean of ``epochs`` timed ones. ``X`` is standardised
+    float32, as the port expects.
+    """
+    import sys
+    import time
+
+    import torch
+    from torch.utils.data import DataLoader
+
+    sys.path.insert(0, str(path))
+    try:  # the port's modules, from the given checkout
+        from scarf.dataset import SCARFDataset
+        from scarf.loss import NTXent
+        from scarf.model import SCARF
+    finally:
+        sys.path.remove(str(path))
+    torch.manual_seed(seed)  # the port draws from torch's global generator
+    dataset = SCARFDataset(X, np.zeros(len(X)))
+    loader = DataLoader(dataset, batch_size=batch_size, shuffle=True)
+    model = SCARF(input_dim=X.shape[1], features_low=dataset.features_low,
+                  features_high=dataset.features_high, dim_hidden_encoder=256,
+                  num_hidden_encoder=4, dim_hidden_head=256, num_hidden_head=2,
+                  corruption_rate=0.6)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    criterion = NTXent()
+
+    def epoch():
+        model.train()
+        for x in loader:
+            loss = criterion(*model(x))
+            loss.backward()
+            optimizer.step()
+            optimizer.zero_grad()
+            loss.item()
+
+    epoch()
+    start = time.perf_counter()
+    for _ in range(epochs):
+        epoch()
+    return (time.perf_counter() - start) / epochs
+
+
 def modes_on_a_memory_map(script: str, rows: int, features: int, dtype, modes) -> list[dict]:
     """Write a ``rows x features`` random table to a temporary ``.npy`` (in pieces, never
     all in memory) and run ``script --child <path> <mode>`` in a fresh process per mode;

@@ -14,6 +14,7 @@ Usage::
     python benchmarks/bench_dilated_conv.py --loss          # also the hierarchical loss
     python benchmarks/bench_dilated_conv.py --train-step    # also a whole TS2Vec step
     python benchmarks/bench_dilated_conv.py --optimizer     # also AdamW: foreach vs fused
+    python benchmarks/bench_dilated_conv.py --inference     # also transform's forward pass
     python benchmarks/bench_dilated_conv.py --threads 1 --repeats 7
 
 With ``--threads 1`` times are process CPU time (robust to other processes on a shared
@@ -30,8 +31,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from skcontrast._input import SeriesInputMixin
 from skcontrast._torch_utils import build_module, make_adam, make_generator
 from skcontrast.augmentations.crops import overlapping_crops
+from skcontrast.encoders import dilated_conv
 from skcontrast.encoders.dilated_conv import DilatedConvEncoder
 from skcontrast.losses.hierarchical import hierarchical_contrastive_loss
 
@@ -127,6 +130,18 @@ def compare(label, fns, repeats, clock):
           f"   ratio {ratio_min:5.2f}x (median {ratio_med:5.2f}x)", flush=True)
 
 
+def embed(encoder, x, rows, library):
+    """Forward ``x`` in batches of ``rows`` series, forcing one convolution path."""
+    chosen = dilated_conv._library_convs
+    dilated_conv._library_convs = lambda device: library
+    try:
+        with torch.no_grad():
+            for lo in range(0, x.shape[0], rows):
+                encoder(x[lo : lo + rows])
+    finally:
+        dilated_conv._library_convs = chosen
+
+
 def check_equal(encoder, padded):
     enc64 = encoder.double().eval()
     x = torch.randn(3, 300, encoder.n_channels, dtype=torch.float64)
@@ -150,6 +165,12 @@ def main():
     parser.add_argument("--optimizer", action="store_true",
                         help="also time one AdamW step on the encoder's parameters: torch's "
                              "foreach implementation vs skcontrast's make_adam (fused)")
+    parser.add_argument("--inference", action="store_true",
+                        help="also time the forward pass of transform (no gradient): "
+                             "per-tap products on batches of 256 series (baseline) vs the "
+                             "library convolution on cache-sized batches (skcontrast)")
+    parser.add_argument("--inference-series", type=int, default=64,
+                        help="series embedded per --inference timing")
     parser.add_argument("--max-loss-length", type=int, default=1000,
                         help="skip loss/train-step timings above this length (the padded "
                              "loss needs O(B (2T)^2) memory and minutes on a CPU)")
@@ -214,6 +235,20 @@ def main():
                 "baseline": lambda: step("baseline"),
                 "ours": lambda: step("ours"),
             }, args.repeats, clock)
+
+    if args.inference:
+        print(f"\ninference forward, no gradient, {args.inference_series} series: per-tap "
+              "products in batches of 256 (baseline) vs library convolution in batches of "
+              f"<= {SeriesInputMixin._inference_timestamps} timestamps (skcontrast)")
+        encoder.eval()
+        for n_timesteps in args.lengths:
+            x = torch.randn(args.inference_series, n_timesteps, args.channels, generator=gen)
+            rows = max(1, SeriesInputMixin._inference_timestamps // n_timesteps)
+            compare(f"T={n_timesteps}", {
+                "baseline": lambda x=x: embed(encoder, x, 256, library=False),
+                "ours": lambda x=x, rows=rows: embed(encoder, x, rows, library=True),
+            }, args.repeats, clock)
+        encoder.train()
 
     if args.optimizer:
         print("\nAdamW, 50 steps on the encoder's parameters: foreach (baseline) vs fused")

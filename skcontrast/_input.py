@@ -21,6 +21,7 @@ from numbers import Integral
 
 import numpy as np
 import pandas as pd
+import torch
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
@@ -480,6 +481,12 @@ class SeriesInputMixin:
 
     #: Smallest series length the method can train on.
     _min_timesteps = 2
+    #: Timestamps (series x length) per inference batch on the CPU. A batch of 8,192
+    #: timestamps keeps a 64-wide activation at 2 MB, in cache; 256 series of 10^4
+    #: timestamps make every activation 650 MB and the memory-bound steps (GELU,
+    #: residuals, copies) 1.4-1.9x slower per series (``benchmarks/bench_dilated_conv.py
+    #: --inference``), besides the memory.
+    _inference_timestamps = 8192
     #: What an all-NaN training series means: "drop" it (TS2Vec) or an "error".
     _empty_series_at_fit = "error"
 
@@ -500,6 +507,14 @@ class SeriesInputMixin:
                 "encoder computes in. Rescale the series (e.g. z-normalise each one)."
             )
         return out
+
+    def _inference_rows(self, row_values: int, device: torch.device) -> int:
+        # A row is a (T, C) series. A GPU keeps the user's batch: it wants large ones.
+        if device.type != "cpu":
+            return self.inference_batch_size
+        n_timesteps = row_values // max(self.n_features_in_, 1)
+        return max(1, min(self.inference_batch_size,
+                          self._inference_timestamps // max(n_timesteps, 1)))
 
     def _build_encoder(self) -> nn.Module:
         return DilatedConvEncoder(self.n_features_in_, hidden_size=self.hidden_size,
@@ -591,6 +606,11 @@ class TabularOrSeriesInputMixin(TabularInputMixin, SeriesInputMixin):
                 "input_type='time_series' or 'auto'."
             )
         return TabularInputMixin._validate_X(self, X, reset=reset)
+
+    def _inference_rows(self, row_values, device):
+        if self._is_series:
+            return SeriesInputMixin._inference_rows(self, row_values, device)
+        return self.inference_batch_size
 
     def _fit_preprocessing(self, X):
         if not self._is_series:

@@ -19,6 +19,9 @@ Input hooks (filled by a mixin of :mod:`skcontrast._input`: tabular, series or e
 ``_network() -> nn.Module``
     The module :meth:`transform` applies to preprocessed batches; by default
     ``encoder_`` itself (series mixins add max-pooling over time).
+``_inference_rows(row_values, device) -> int``
+    Rows per inference batch for rows of ``row_values`` float values. Default:
+    ``inference_batch_size`` (series mixins batch fewer long series on the CPU).
 
 Method hooks
 
@@ -52,9 +55,10 @@ This module is also the extension API: it exports the input mixins
 :class:`StoppingRule` and :func:`build_module`, everything a new embedder needs (see
 "Writing your own embedder" in the user guide).
 
-The query hooks (``_training_budget``, ``_stopping_rule``, ``_network``) have no side
-effects. ``fit`` is all-or-nothing: if anything raises (bad input, a diverging loss, a
-``KeyboardInterrupt``), the estimator is left exactly as it was before the call.
+The query hooks (``_training_budget``, ``_stopping_rule``, ``_network``,
+``_inference_rows``) have no side effects. ``fit`` is all-or-nothing: if anything raises
+(bad input, a diverging loss, a ``KeyboardInterrupt``), the estimator is left exactly as
+it was before the call.
 """
 
 from __future__ import annotations
@@ -400,8 +404,8 @@ class BaseContrastiveEmbedder(
 
         Only sliceable inputs with a shape (arrays, memory maps, Dask arrays,
         DataFrames) larger than one block are split. Blocks are whole multiples of
-        ``inference_batch_size``, so the batches, hence the embeddings, are exactly
-        those of a single pass.
+        inference batches (:meth:`_inference_rows`), so the batches, hence the embeddings,
+        are exactly those of a single pass.
         """
         shape = getattr(X, "shape", None)
         if shape is None or len(shape) < 2 or not hasattr(X, "__getitem__"):
@@ -411,7 +415,8 @@ class BaseContrastiveEmbedder(
         except (TypeError, ValueError):  # unknown sizes (e.g. a lazy array)
             return None
         rows = max(1, self._transform_block_bytes // max(4 * row_values, 1))
-        rows = max(1, rows // self.inference_batch_size) * self.inference_batch_size
+        batch = self._inference_rows(row_values, self._inference_device())
+        rows = max(1, rows // batch) * batch
         if n_rows <= rows:
             return None
         return [(lo, min(lo + rows, n_rows)) for lo in range(0, n_rows, rows)]
@@ -463,14 +468,22 @@ class BaseContrastiveEmbedder(
         """
         return None
 
+    def _inference_rows(self, row_values: int, device: torch.device) -> int:
+        """Hook: rows per inference batch, for rows of ``row_values`` float values.
+
+        ``inference_batch_size``; series embedders cap it for long series on the CPU.
+        """
+        return self.inference_batch_size
+
     def _embed(self, data: torch.Tensor) -> np.ndarray:
-        """Embed a preprocessed CPU tensor in batches of ``inference_batch_size``."""
+        """Embed a preprocessed CPU tensor in batches of :meth:`_inference_rows` rows."""
         device = self._inference_device()
         network = self._network().eval()
         out = np.empty((data.shape[0], network.out_features), dtype=np.float32)
+        rows = self._inference_rows(int(np.prod(data.shape[1:])), device)
         with torch.no_grad(), torch_threads(self.n_threads):
-            for lo in range(0, data.shape[0], self.inference_batch_size):
-                batch = data[lo : lo + self.inference_batch_size].to(device)
+            for lo in range(0, data.shape[0], rows):
+                batch = data[lo : lo + rows].to(device)
                 out[lo : lo + batch.shape[0]] = network(batch).float().cpu().numpy()
         return out
 

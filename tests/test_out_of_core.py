@@ -3,9 +3,10 @@
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 from sklearn.datasets import load_digits
 
-from skcontrast import SCARFEmbedder, TS2VecEmbedder
+from skcontrast import SCARFEmbedder, SupConEmbedder, TS2VecEmbedder
 from skcontrast.base import BaseContrastiveEmbedder
 
 X, _ = load_digits(return_X_y=True)  # 1797 x 64
@@ -72,6 +73,39 @@ def test_series_blocks_equal_the_single_pass(monkeypatch):
     monkeypatch.setattr(BaseContrastiveEmbedder, "_transform_block_bytes", 4 * 80 * 40)
     assert len(embedder._row_blocks(series)) > 1
     np.testing.assert_array_equal(embedder.transform(series), expected)
+
+
+def test_long_series_are_embedded_a_few_at_a_time_on_the_cpu(monkeypatch):
+    # A batch holds about _inference_timestamps timestamps; blocks stay whole batches.
+    rng = np.random.RandomState(0)
+    series = rng.normal(size=(50, 1, 60))
+    embedder = TS2VecEmbedder(n_iters=3, n_components=8, hidden_size=8, depth=2,
+                              device="cpu", random_state=0).fit(series)
+    cpu, gpu = torch.device("cpu"), torch.device("cuda")
+    assert embedder._inference_rows(60, cpu) == 136  # 8192 // 60
+    assert embedder._inference_rows(10_000, cpu) == 1
+    assert embedder._inference_rows(10, cpu) == 256  # capped by inference_batch_size
+    assert embedder._inference_rows(10_000, gpu) == 256  # a GPU wants large batches
+    monkeypatch.setattr(TS2VecEmbedder, "_inference_timestamps", 7 * 60)
+    batches = []
+    network = type(embedder._network())
+    original = network.forward
+    monkeypatch.setattr(network, "forward",
+                        lambda self, x, **kw: batches.append(len(x)) or original(self, x, **kw))
+    one_pass = embedder.transform(series)
+    assert batches == [7] * 7 + [1]
+    monkeypatch.setattr(BaseContrastiveEmbedder, "_transform_block_bytes", 4 * 60 * 20)
+    assert embedder._row_blocks(series) == [(0, 14), (14, 28), (28, 42), (42, 50)]
+    np.testing.assert_array_equal(embedder.transform(series), one_pass)
+    # Batching does not change the embeddings beyond float rounding.
+    monkeypatch.setattr(TS2VecEmbedder, "_inference_timestamps", 10**9)
+    np.testing.assert_allclose(embedder.transform(series), one_pass, rtol=1e-5, atol=1e-6)
+
+
+def test_tabular_supcon_keeps_its_inference_batch_size():
+    embedder = SupConEmbedder(max_epochs=1, inference_batch_size=100, random_state=0)
+    embedder.fit(X[:200], np.arange(200) % 3)
+    assert embedder._inference_rows(64, torch.device("cpu")) == 100
 
 
 def test_bad_values_in_a_later_block_raise_the_usual_error(scarf, small_blocks):

@@ -146,7 +146,9 @@ class ExpCLREmbedder(TabularOrSeriesInputMixin, EarlyStoppingMixin, BaseContrast
         encoder's output, so that a linear probe never loses the raw features (what
         :class:`~skcontrast.SCARFEmbedder` does by default). Ignored for time series.
     inference_batch_size : int, default=256
-        Samples per batch in :meth:`transform`.
+        Most samples per batch in :meth:`transform`. On the CPU, long series go fewer
+        at a time, about 8,192 timestamps per batch (faster: the activations stay in
+        cache).
     device : {"auto", "cpu", "cuda"} or str, default="auto"
         Torch device; ``"auto"`` uses CUDA when available.
     n_threads : int or None, default=None

@@ -134,8 +134,15 @@ def _conv_time_major(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor |
 
 
 def _library_convs(device: torch.device) -> bool:
-    """Whether the encoder uses the device's own convolutions (everywhere but the CPU)."""
-    return device.type != "cpu"
+    """Whether the encoder uses the device's own convolutions.
+
+    Everywhere but on the CPU, and on the CPU too when no gradient is recorded: the
+    per-tap products pay off in training, where the library's convolution backward is
+    slow, but for inference alone the CPU library convolution (oneDNN, channels first)
+    is as fast or faster (1.0-1.4x at 96 to 10^4 timestamps, forward only:
+    ``benchmarks/bench_dilated_conv.py``).
+    """
+    return device.type != "cpu" or not torch.is_grad_enabled()
 
 
 def _conv_channels_first(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None,
@@ -248,12 +255,14 @@ class DilatedConvEncoder(nn.Module):
     ``i``, width ``hidden_size``, the last block ``hidden_size -> n_components`` with a
     ``1 x 1`` projection on its residual), then dropout. The blocks keep their activations
     time-major, ``(time, batch, channels)``, and their convolutions skip the products with
-    zero padding (see :class:`_SamePadConv1d`); on a CPU, forward + backward is about
-    1.5-1.8x faster than padded ``nn.Conv1d`` layers for series of 96 to 3000 timestamps
-    (``benchmarks/bench_dilated_conv.py``). On other devices the blocks run channels
-    first with the device's own convolutions (one launch each instead of one product per
-    tap: a GPU at these sizes is bound by launches); both paths compute the same network
-    (tested in float64).
+    zero padding (see :class:`_SamePadConv1d`). In a TS2Vec training step on a CPU (crops
+    of a few hundred timestamps, most blocks partly in padding) that beats padded
+    ``nn.Conv1d`` layers (``benchmarks/bench_dilated_conv.py --train-step``); on full
+    series of 1,600 timestamps and more, where little is padding, the library
+    convolution is as fast or faster. So the blocks run channels first with the
+    device's own convolutions on other devices (one launch each instead of one product
+    per tap: a GPU at these sizes is bound by launches) and for inference without
+    gradients on the CPU. Both paths compute the same network (tested in float64).
 
     Every parameter lives in an ``nn.Linear`` or ``nn.Conv1d``, so
     ``skcontrast._torch_utils.build_module`` initialises all of them from a generator.
@@ -405,9 +414,9 @@ class DilatedConvEncoder(nn.Module):
             first_pointwise -= 1
         cut = window is not None
         if not _library_convs(h.device):
-            # On the CPU the blocks run time-major, (time, batch, channels): there every
-            # convolution tap is one matrix product on a contiguous block of rows, with no
-            # product spent on padding (see _SamePadConv1d).
+            # Training on the CPU the blocks run time-major, (time, batch, channels): there
+            # every convolution tap is one matrix product on a contiguous block of rows,
+            # with no product spent on padding (see _SamePadConv1d).
             h = h.transpose(0, 1).contiguous()
             for i, block in enumerate(self.blocks):
                 if cut and i == first_pointwise:
@@ -417,7 +426,8 @@ class DilatedConvEncoder(nn.Module):
                 h = h[start:stop]
             h = h.transpose(0, 1).contiguous()
         else:
-            # Elsewhere, channels first with the device's convolutions (fewer launches).
+            # Elsewhere, and for inference, channels first with the device's convolutions
+            # (fewer launches on a GPU; a faster forward on a CPU).
             h = h.transpose(1, 2).contiguous()
             for i, block in enumerate(self.blocks):
                 if cut and i == first_pointwise:

@@ -109,6 +109,24 @@ def test_encoder_paths_agree_values_and_gradients(monkeypatch, n_timesteps, wind
         torch.testing.assert_close(g_b, g_a, rtol=1e-10, atol=1e-10)
 
 
+def test_inference_without_gradients_takes_the_library_path(monkeypatch):
+    # Training on the CPU runs the per-tap products; no_grad inference the library
+    # convolution, which is faster forward-only. Same network either way.
+    enc = _encoder(depth=7).double().eval()
+    x = torch.randn(3, 50, 2, dtype=torch.float64)
+    chosen = []
+    original = dilated_conv._conv_channels_first
+    monkeypatch.setattr(dilated_conv, "_conv_channels_first",
+                        lambda *a: chosen.append("library") or original(*a))
+    with torch.no_grad():
+        fast = enc(x)
+    assert chosen and set(chosen) == {"library"}
+    chosen.clear()
+    slow = enc(x)  # gradients recorded: the per-tap path
+    assert not chosen
+    torch.testing.assert_close(fast, slow.detach(), rtol=1e-10, atol=1e-10)
+
+
 def test_same_pad_conv_without_bias_and_frozen_input():
     x = torch.randn(2, 7, 3, dtype=torch.float64)
     w = torch.randn(4, 3, 3, dtype=torch.float64, requires_grad=True)

@@ -1,8 +1,9 @@
 """NumPy preprocessing of time-series collections for TS2Vec's ``fit``.
 
 Arrays have layout ``(n_series, n_timesteps, n_channels)`` and a float dtype; NaN marks a
-missing value. Variable-length series arrive NaN-padded. Every function returns a new
-array and leaves its input untouched.
+missing value. Variable-length series arrive NaN-padded. Every function leaves its input
+untouched and returns a new array (or, with ``copy=False``, the input itself when it
+would be unchanged).
 """
 
 from __future__ import annotations
@@ -23,14 +24,14 @@ def _check_collection(x) -> np.ndarray:
     return x
 
 
-def split_long_series(x, max_length: int) -> np.ndarray:
+def split_long_series(x, max_length: int, *, copy: bool = True) -> np.ndarray:
     """Cut long series into sections stacked as extra series, as the reference does.
 
     With ``sections = n_timesteps // max_length``: if ``sections >= 2`` the time axis is
     split into ``sections`` nearly equal parts (``np.array_split``), the shorter ones
     NaN-padded at the end to the first one's length, and the parts are stacked along the
     series axis (all series' first parts, then all second parts, ...). Otherwise ``x`` is
-    returned unchanged (as a copy).
+    returned unchanged (a copy unless ``copy=False``).
 
     A section can still be longer than ``max_length`` (at most ``2 * max_length - 1``,
     e.g. ``7000 // 3000 = 2`` sections of 3500): the reference then crops a random window
@@ -42,6 +43,9 @@ def split_long_series(x, max_length: int) -> np.ndarray:
         Float collection, NaN = missing.
     max_length : int
         The reference's ``max_train_length``.
+    copy : bool, default=True
+        Whether an unchanged result is a copy. ``False`` returns ``x`` itself when
+        nothing changes (``fit`` passes its own fresh array: no second copy of the data).
 
     Returns
     -------
@@ -60,7 +64,7 @@ def split_long_series(x, max_length: int) -> np.ndarray:
         raise ValueError(f"max_length must be a positive integer, got {max_length!r}.")
     sections = x.shape[1] // int(max_length)
     if sections < 2:
-        return x.copy()
+        return x.copy() if copy else x
     parts = np.array_split(x, sections, axis=1)
     target = parts[0].shape[1]
     padded = [
@@ -70,7 +74,7 @@ def split_long_series(x, max_length: int) -> np.ndarray:
     return np.concatenate(padded, axis=0)
 
 
-def centre_observed_span(x) -> np.ndarray:
+def centre_observed_span(x, *, copy: bool = True) -> np.ndarray:
     """Shift each series so that its observed span sits in the middle of the time axis.
 
     A timestamp is padding when all its channels are NaN (the reference's test). If no
@@ -82,6 +86,9 @@ def centre_observed_span(x) -> np.ndarray:
     ----------
     x : array-like of shape (n_series, n_timesteps, n_channels)
         Float collection, NaN = missing.
+    copy : bool, default=True
+        Whether an unchanged result is a copy. ``False`` returns ``x`` itself when
+        nothing changes (``fit`` passes its own fresh array: no second copy of the data).
 
     Returns
     -------
@@ -98,7 +105,7 @@ def centre_observed_span(x) -> np.ndarray:
     n_series, n_timesteps, _ = x.shape
     present = ~np.isnan(x).all(axis=-1)
     if n_timesteps == 0 or (present[:, 0].all() and present[:, -1].all()):
-        return x.copy()
+        return x.copy() if copy else x
     # argmax finds the first present timestamp (0 for an all-NaN series: no shift).
     lead = np.argmax(present, axis=1)
     trail = np.argmax(present[:, ::-1], axis=1)
@@ -107,13 +114,16 @@ def centre_observed_span(x) -> np.ndarray:
     return x[np.arange(n_series)[:, None], source]
 
 
-def drop_all_missing(x) -> np.ndarray:
+def drop_all_missing(x, *, copy: bool = True) -> np.ndarray:
     """Remove the series whose every value is NaN.
 
     Parameters
     ----------
     x : array-like of shape (n_series, n_timesteps, n_channels)
         Float collection, NaN = missing.
+    copy : bool, default=True
+        Whether an unchanged result is a copy. ``False`` returns ``x`` itself when
+        nothing changes (``fit`` passes its own fresh array: no second copy of the data).
 
     Returns
     -------
@@ -128,4 +138,6 @@ def drop_all_missing(x) -> np.ndarray:
     """
     x = _check_collection(x)
     keep = ~np.isnan(x).all(axis=(1, 2))
+    if not copy and keep.all():
+        return x
     return x[keep]

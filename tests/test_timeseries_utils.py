@@ -95,3 +95,22 @@ def test_invalid_input(fn):
 def test_invalid_max_length():
     with pytest.raises(ValueError, match="max_length"):
         split_long_series(np.zeros((1, 4, 1)), 0)
+
+
+def test_copy_false_returns_the_input_only_when_nothing_changes():
+    x = np.arange(12.0).reshape(2, 6, 1)
+    for fn in (lambda x, **kw: split_long_series(x, 4, **kw), centre_observed_span,
+               drop_all_missing):
+        assert fn(x, copy=False) is x
+        out = fn(x)
+        assert out is not x and not np.shares_memory(out, x)
+        np.testing.assert_array_equal(out, x)
+    # Something to change: a new array either way, the input untouched.
+    gappy = x.copy()
+    gappy[0, :2] = np.nan
+    gappy[1] = np.nan
+    before = gappy.copy()
+    assert split_long_series(gappy, 3, copy=False) is not gappy
+    assert centre_observed_span(gappy, copy=False) is not gappy
+    assert drop_all_missing(gappy, copy=False).shape == (1, 6, 1)
+    np.testing.assert_array_equal(gappy, before)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 from numbers import Integral, Real
 
+import numpy as np
 import torch
 from torch import nn
 from torch.optim.swa_utils import AveragedModel, get_swa_multi_avg_fn
@@ -240,10 +241,13 @@ class TS2VecEmbedder(SeriesInputMixin, BaseContrastiveEmbedder):
 
     def _training_series(self, X):
         x = self._preprocess(X)
+        if np.may_share_memory(x, X):  # float32 univariate input: a view of the user's X
+            x = x.copy()
+        # x is training's own array: the steps below need not copy it again.
         if self.max_train_length is not None:
-            x = split_long_series(x, self.max_train_length)
-        x = centre_observed_span(x)
-        x = drop_all_missing(x)
+            x = split_long_series(x, self.max_train_length, copy=False)
+        x = centre_observed_span(x, copy=False)
+        x = drop_all_missing(x, copy=False)
         if x.shape[0] < 2:
             raise ValueError(
                 "Fewer than 2 series have an observed timestamp; TS2Vec needs at least 2."

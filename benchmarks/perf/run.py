@@ -23,7 +23,8 @@ fresh process too, plus ECG200-sized 200-step fits of both (100 series of 96 ste
 first fit of a fresh process, start-up included: the issue's speed target). With
 ``--scarf-port PATH`` (a local checkout of github.com/clabrugere/pytorch-scarf, never
 committed) SCARF's seconds per epoch are compared with that public port's, both with the
-paper's network. ``--large`` adds a 1,000,000-row SCARF case and 10,000-step series. Run::
+paper's network. ``--large`` adds 1,000,000 SCARF rows, 100,000 series and series of
+10,000 steps. Run::
 
     python benchmarks/perf/run.py --reference /path/to/ts2vec \
         --scarf-port /path/to/pytorch-scarf --large --out benchmarks/results
@@ -52,7 +53,7 @@ from _common import (  # noqa: E402
 )
 
 SCARF_GRID = [(n, d) for d in (50, 500) for n in (1_000, 10_000, 100_000)]
-TS2VEC_N = [(n, 200) for n in (100, 400, 1_600)]
+TS2VEC_N = [(n, 200) for n in (100, 400, 1_600, 10_000)]
 ECG200_SIZE = (100, 96)  # the 200-step comparison with the reference
 TS2VEC_T = [(100, t) for t in (100, 400, 1_600)]
 SCARF_PORT_GRID = [(2_000, 50), (10_000, 50), (10_000, 500)]
@@ -162,13 +163,14 @@ def main(argv=None):
     if args.child:
         child(*args.child)
         return
-    scarf_grid, ts2vec_t = list(SCARF_GRID), list(TS2VEC_T)
+    scarf_grid, ts2vec_n, ts2vec_t = list(SCARF_GRID), list(TS2VEC_N), list(TS2VEC_T)
     if args.large:
         scarf_grid.append((1_000_000, 50))
+        ts2vec_n.append((100_000, 200))
         ts2vec_t.append((100, 10_000))
     cases = [("startup", 0, 0)]
     cases += [("SCARF", n, d) for n, d in scarf_grid]
-    cases += [("TS2Vec", n, t) for n, t in TS2VEC_N + ts2vec_t]
+    cases += [("TS2Vec", n, t) for n, t in ts2vec_n + ts2vec_t]
     cases += [("SupCon", 10_000, 50), ("ExpCLR", 400, 200)]
     env = dict(os.environ)
     if args.reference is not None:

@@ -3,7 +3,13 @@
 import numpy as np
 import pytest
 
-from skcontrast._timeseries import centre_observed_span, drop_all_missing, split_long_series
+from skcontrast import _preprocessing
+from skcontrast._timeseries import (
+    TrainingSeries,
+    centre_observed_span,
+    drop_all_missing,
+    split_long_series,
+)
 
 
 def _collection(n_series, n_timesteps, n_channels, seed=0):
@@ -97,20 +103,55 @@ def test_invalid_max_length():
         split_long_series(np.zeros((1, 4, 1)), 0)
 
 
-def test_copy_false_returns_the_input_only_when_nothing_changes():
-    x = np.arange(12.0).reshape(2, 6, 1)
-    for fn in (lambda x, **kw: split_long_series(x, 4, **kw), centre_observed_span,
-               drop_all_missing):
-        assert fn(x, copy=False) is x
-        out = fn(x)
-        assert out is not x and not np.shares_memory(out, x)
-        np.testing.assert_array_equal(out, x)
-    # Something to change: a new array either way, the input untouched.
-    gappy = x.copy()
-    gappy[0, :2] = np.nan
-    gappy[1] = np.nan
-    before = gappy.copy()
-    assert split_long_series(gappy, 3, copy=False) is not gappy
-    assert centre_observed_span(gappy, copy=False) is not gappy
-    assert drop_all_missing(gappy, copy=False).shape == (1, 6, 1)
-    np.testing.assert_array_equal(gappy, before)
+def _eager(X, max_length):
+    x = np.ascontiguousarray(X.transpose(0, 2, 1), dtype=np.float32)
+    if max_length is not None:
+        x = split_long_series(x, max_length)
+    return drop_all_missing(centre_observed_span(x))
+
+
+def _to_float32_channels_last(block):
+    return np.ascontiguousarray(np.asarray(block).transpose(0, 2, 1), dtype=np.float32)
+
+
+@pytest.mark.parametrize("max_length", [None, 3, 4, 100])
+@pytest.mark.parametrize("gaps", ["none", "edges", "all_missing", "one_channel"])
+def test_training_series_equal_the_eager_steps(max_length, gaps):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(7, 2, 11))
+    if gaps in ("edges", "all_missing"):
+        X[1, :, :3] = np.nan  # leading padding
+        X[4, :, -5:] = np.nan  # trailing padding
+    if gaps == "all_missing":
+        X[2] = np.nan
+        X[5, :, :6] = np.nan  # with max_length 3: an all-missing first section
+    if gaps == "one_channel":
+        X[3, 0, :4] = np.nan  # one channel missing: the timestamps stay observed
+    expected = _eager(X, max_length)
+    source = TrainingSeries(X, _to_float32_channels_last, max_length)
+    assert source.shape == expected.shape
+    np.testing.assert_array_equal(source.take(np.arange(len(source))), expected)
+    idx = rng.integers(0, len(source), 9)  # repeats, any order
+    np.testing.assert_array_equal(source.take(idx), expected[idx])
+
+
+def test_training_series_read_blocks_then_only_the_requested_series(monkeypatch):
+    class Recording(np.ndarray):
+        reads: list = []
+
+        def __getitem__(self, key):
+            Recording.reads.append(key)
+            return np.asarray(super().__getitem__(key))
+
+    monkeypatch.setattr(_preprocessing, "_BLOCK_BYTES", 8 * 10 * 16)  # 16 series a block
+    X = np.random.default_rng(1).normal(size=(40, 1, 10))
+    X[5, 0, :4] = np.nan
+    expected = _eager(X, None)
+    X = X.view(Recording)
+    source = TrainingSeries(X, _to_float32_channels_last, None)
+    assert Recording.reads == [slice(0, 16), slice(16, 32), slice(32, 40)]
+    np.testing.assert_array_equal(source.take(np.arange(40)), expected)
+    Recording.reads.clear()
+    source.take(np.array([7, 3, 7]))
+    [key] = Recording.reads
+    np.testing.assert_array_equal(key, [3, 7])  # each series once, in order

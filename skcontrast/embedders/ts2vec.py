@@ -12,7 +12,7 @@ from torch.optim.swa_utils import AveragedModel, get_swa_multi_avg_fn
 
 from .._compat import Interval, StrOptions
 from .._input import SeriesInputMixin
-from .._timeseries import centre_observed_span, drop_all_missing, split_long_series
+from .._timeseries import TrainingSeries
 from .._torch_utils import build_module
 from .._training import TrainingTask
 from ..augmentations.crops import overlapping_crops
@@ -64,7 +64,10 @@ class TS2VecEmbedder(SeriesInputMixin, BaseContrastiveEmbedder):
     sections; if some series miss leading/trailing timestamps every series is shifted
     so its observed span is centred; each batch is cropped to ``max_train_length``
     timestamps at a random offset; AdamW runs ``n_iters`` steps on batches of
-    ``batch_size`` series (incomplete last batch dropped).
+    ``batch_size`` series (incomplete last batch dropped). On the CPU each batch is read
+    from ``X`` when it is drawn, so ``fit`` makes no copy of the collection (a memory map
+    stays on disk but for one pass in blocks); on a GPU the series are moved to the
+    device once.
 
     Parameters
     ----------
@@ -239,20 +242,15 @@ class TS2VecEmbedder(SeriesInputMixin, BaseContrastiveEmbedder):
         return PooledSeriesEncoder(self.encoder_, pooling=self.pooling,
                                    window=self.encoding_window)
 
-    def _training_series(self, X):
-        x = self._preprocess(X)
-        if np.may_share_memory(x, X):  # float32 univariate input: a view of the user's X
-            x = x.copy()
-        # x is training's own array: the steps below need not copy it again.
-        if self.max_train_length is not None:
-            x = split_long_series(x, self.max_train_length, copy=False)
-        x = centre_observed_span(x, copy=False)
-        x = drop_all_missing(x, copy=False)
-        if x.shape[0] < 2:
+    def _training_series(self, X) -> TrainingSeries:
+        """The sections TS2Vec trains on (split, centred, all-missing ones dropped),
+        gathered a batch at a time: ``X`` is never copied whole."""
+        source = TrainingSeries(X, self._preprocess, self.max_train_length)
+        if len(source) < 2:
             raise ValueError(
                 "Fewer than 2 series have an observed timestamp; TS2Vec needs at least 2."
             )
-        return x
+        return source
 
     def _positive_views(self, data, generator):
         # TS2Vec's contextual views: two overlapping random crops of each series.
@@ -262,7 +260,17 @@ class TS2VecEmbedder(SeriesInputMixin, BaseContrastiveEmbedder):
 
     def _make_task(self, X, y, generator, device):
         self.n_iters_ = self._n_iters(X)
-        train_series = torch.from_numpy(self._training_series(X)).to(device)
+        source = self._training_series(X)
+        if device.type == "cpu":
+            # Batches are read from X as they are drawn: no copy of all the series.
+            def take(idx):
+                return torch.from_numpy(source.take(idx.cpu().numpy()))
+        else:
+            # Resident on the device: no step waits for a host-to-device copy.
+            resident = torch.from_numpy(source.take(np.arange(len(source)))).to(device)
+
+            def take(idx):
+                return resident[idx.to(device)]
         encoder = build_module(self._build_encoder, generator, device)
         # As in the reference, the average starts from the initial weights and then takes
         # every optimiser step with equal weight; inference uses it.
@@ -277,7 +285,7 @@ class TS2VecEmbedder(SeriesInputMixin, BaseContrastiveEmbedder):
                          else make_loss(copy.deepcopy(self.instance_loss)).to(device))
 
         def batch_loss(idx, gen):
-            x = train_series[idx.to(device)]
+            x = take(idx)
             n_timesteps = x.shape[1]
             # Scalars (crop positions) come from the CPU generator, so that on an
             # accelerator no step waits for a value to come back from the device; on the
@@ -298,6 +306,6 @@ class TS2VecEmbedder(SeriesInputMixin, BaseContrastiveEmbedder):
             )
 
         return TrainingTask(
-            encoder, train_series.shape[0], batch_loss,
+            encoder, len(source), batch_loss,
             after_step=after_step, result=averaged.module,
         )

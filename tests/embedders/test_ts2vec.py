@@ -243,15 +243,3 @@ def test_host_counted_average_is_swa():
         torch.testing.assert_close(got, mean, rtol=1e-12, atol=1e-12)
         torch.testing.assert_close(ref, mean, rtol=1e-6, atol=1e-6)
     assert int(hosted.n_averaged) == int(plain.n_averaged) == 6
-
-
-def test_training_series_are_a_copy_even_of_float32_univariate_input():
-    # For float32 (N, 1, T) input the channels-last preprocessing is a view of the
-    # user's array; fit's in-order steps skip their own copies, so this one must copy.
-    X = np.random.default_rng(0).standard_normal((6, 1, 20)).astype(np.float32)
-    X[2, 0, :5] = np.nan  # a shift to centre: the steps make a new array anyway
-    for data in (X, np.nan_to_num(X)):
-        series = TS2VecEmbedder(n_iters=1, random_state=0)._training_series(data)
-        assert not np.shares_memory(series, data)
-    # Complete series come through as they are, channels last.
-    np.testing.assert_array_equal(series, data.transpose(0, 2, 1))

@@ -138,6 +138,48 @@ def scarf_port_epoch_seconds(path, X, *, epochs: int = 2, batch_size: int = 128,
     return (time.perf_counter() - start) / epochs
 
 
+def anonymous_mb() -> float:
+    """The process's anonymous resident memory (``RssAnon``, MB): the arrays and tensors
+    it allocates, not a memory-mapped file's pages (page cache)."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("RssAnon:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def peak_anonymous_mb(fn) -> tuple[float, float]:
+    """Run ``fn()`` sampling :func:`anonymous_mb` every 5 ms from a thread; return its
+    seconds and the peak above the level it started at (MB)."""
+    import ctypes
+    import threading
+    import time
+
+    try:  # hand freed heap back to the OS first: earlier work must not hide new memory
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc
+        pass
+    before = anonymous_mb()
+    peak = [before]
+    done = threading.Event()
+
+    def sample():
+        while not done.is_set():
+            peak[0] = max(peak[0], anonymous_mb())
+            time.sleep(0.005)
+
+    thread = threading.Thread(target=sample)
+    thread.start()
+    start = time.perf_counter()
+    try:
+        fn()
+    finally:
+        seconds = time.perf_counter() - start
+        done.set()
+        thread.join()
+    return seconds, peak[0] - before
+
+
 def modes_on_a_memory_map(script: str, rows: int, features: int, dtype, modes) -> list[dict]:
     """Write a ``rows x features`` random table to a temporary ``.npy`` (in pieces, never
     all in memory) and run ``script --child <path> <mode>`` in a fresh process per mode;

@@ -25,8 +25,6 @@ from __future__ import annotations
 
 import json
 import sys
-import threading
-import time
 from pathlib import Path
 
 import numpy as np
@@ -38,15 +36,8 @@ from _common import (  # noqa: E402
     markdown_table,
     memory_map_arguments,
     modes_on_a_memory_map,
+    peak_anonymous_mb,
 )
-
-
-def _anon_mb() -> float:
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("RssAnon:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def child(path: str, mode: str) -> None:
@@ -58,24 +49,10 @@ def child(path: str, mode: str) -> None:
     if mode == "unblocked":
         _preprocessing._BLOCK_BYTES = 2**62
     X = np.load(path, mmap_mode="r")
-    before = _anon_mb()
-    peak = [before]
-    done = threading.Event()
-
-    def sample():
-        while not done.is_set():
-            peak[0] = max(peak[0], _anon_mb())
-            time.sleep(0.005)
-
-    thread = threading.Thread(target=sample)
-    thread.start()
-    start = time.perf_counter()
-    SCARFEmbedder(max_epochs=1, early_stopping=False, random_state=0).fit(X)
-    seconds = time.perf_counter() - start
-    done.set()
-    thread.join()
+    seconds, peak = peak_anonymous_mb(
+        lambda: SCARFEmbedder(max_epochs=1, early_stopping=False, random_state=0).fit(X))
     print(json.dumps({"mode": mode, "fit_seconds": seconds,
-                      "peak_anon_above_start_mb": peak[0] - before}))
+                      "peak_anon_above_start_mb": peak}))
 
 
 def main(argv=None):

@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import json
 import sys
-import threading
-import time
 from pathlib import Path
 
 import numpy as np
@@ -34,8 +32,8 @@ from _common import (  # noqa: E402
     markdown_table,
     memory_map_arguments,
     modes_on_a_memory_map,
+    peak_anonymous_mb,
 )
-from fit_memory import _anon_mb  # noqa: E402
 
 
 def child(path: str, mode: str) -> None:
@@ -45,27 +43,9 @@ def child(path: str, mode: str) -> None:
     embedder = TS2VecEmbedder(n_iters=20, device="cpu", random_state=0)
     if mode == "transform":
         embedder.fit(np.asarray(X[:256]))
-    before = _anon_mb()
-    peak = [before]
-    done = threading.Event()
-
-    def sample():
-        while not done.is_set():
-            peak[0] = max(peak[0], _anon_mb())
-            time.sleep(0.005)
-
-    thread = threading.Thread(target=sample)
-    thread.start()
-    start = time.perf_counter()
-    if mode == "fit":
-        embedder.fit(X)
-    else:
-        embedder.transform(X)
-    seconds = time.perf_counter() - start
-    done.set()
-    thread.join()
-    print(json.dumps({"mode": mode, "seconds": seconds,
-                      "peak_anon_above_start_mb": peak[0] - before}))
+    work = (lambda: embedder.fit(X)) if mode == "fit" else (lambda: embedder.transform(X))
+    seconds, peak = peak_anonymous_mb(work)
+    print(json.dumps({"mode": mode, "seconds": seconds, "peak_anon_above_start_mb": peak}))
 
 
 def main(argv=None):

@@ -208,6 +208,7 @@ class TrainingSeries:
 
     @property
     def shape(self) -> tuple[int, int, int]:
+        """``(n_sections, n_timesteps, n_channels)`` of the collection :meth:`take` reads."""
         return (len(self), self.n_timesteps, self._X.shape[1])
 
     def take(self, idx) -> np.ndarray:

@@ -1,16 +1,19 @@
-"""Peak memory of ``SCARFEmbedder.fit`` on a memory-mapped table: block-wise preprocessing.
+"""Peak memory of ``SCARFEmbedder.fit`` on a memory-mapped table: streamed or copied.
 
-``fit`` computes the standardisation statistics block by block and preprocesses the rows
-straight into their training/validation order one block (about 64 MB of float64) at a
-time, so a memory-mapped ``.npy`` is never copied whole in float64 and the float32 rows
-exist once. Training then holds that float32 copy. This script writes a ``--rows`` x
-``--features`` float64 table to a ``.npy`` file and, in a fresh process per mode, fits
-one epoch on its memory map, sampling the process's anonymous resident memory
-(``RssAnon``: the arrays and tensors it allocates, not the file's pages, which are page
-cache) every 5 ms:
+``fit`` computes the standardisation statistics block by block. A numeric table whose
+float32 copy would exceed ``SCARFEmbedder._stream_bytes`` (256 MiB) is then streamed:
+each batch and each marginal draw of the corruption is read from the map when it is
+needed, and only the validation rows are held. A smaller one is preprocessed straight
+into its training/validation order one block (about 64 MB of float64) at a time, and
+training holds that float32 copy. Both ways give identical fits (tested). This script
+writes a ``--rows`` x ``--features`` float64 table to a ``.npy`` file and, in a fresh
+process per mode, fits one epoch on its memory map, sampling the process's anonymous
+resident memory (``RssAnon``: the arrays and tensors it allocates, not the file's
+pages, which are page cache) every 5 ms:
 
-* ``block-wise`` (the default);
-* ``unblocked``: the same code with the block size limit off (all of X in one block,
+* ``streamed`` (the default for this size);
+* ``copied``: the float32 copy, block-wise (``_stream_bytes`` raised past the table);
+* ``unblocked``: the copy with the block size limit off too (all of X in one block,
   float64 temporaries of its size).
 
 At commit 0b0e4be (blocked statistics and standardisation, but the split still copied
@@ -46,6 +49,8 @@ def child(path: str, mode: str) -> None:
     from skcontrast import SCARFEmbedder, _preprocessing
 
     torch.set_num_threads(1)
+    if mode in ("copied", "unblocked"):
+        SCARFEmbedder._stream_bytes = 2**62
     if mode == "unblocked":
         _preprocessing._BLOCK_BYTES = 2**62
     X = np.load(path, mmap_mode="r")
@@ -60,7 +65,7 @@ def main(argv=None):
     if args is None:
         return
     rows = modes_on_a_memory_map(__file__, args.rows, args.features, np.float64,
-                                 ("block-wise", "unblocked"))
+                                 ("streamed", "copied", "unblocked"))
     table = pd.DataFrame(rows)
     table["X float64 mb"] = args.rows * args.features * 8 / 2**20
     table["float32 copy mb"] = args.rows * args.features * 4 / 2**20
@@ -68,7 +73,9 @@ def main(argv=None):
             "(1 epoch, 1 torch thread)\n\n"
             f"`python benchmarks/fit_memory.py --rows {args.rows} --features "
             f"{args.features}`\n\n{environment_line()}\n\n" + markdown_table(table, ".1f")
-            + "\n\n`unblocked` is this code with the block limit off (every step on all of X "
+            + "\n\n`streamed`: batches and marginal draws read from the map (the default "
+            "above 256 MiB of float32); `copied`: the float32 copy, built block-wise; "
+            "`unblocked`: the copy with the block limit off (every step on all of X "
             "at once, gathering the shuffled split in float64 first). For the behaviour "
             "before blocking, run this script at commit 0b0e4be: its `whole` mode measured "
             "1,522 MB there (and 771 MB with the statistics and standardisation blocked but "

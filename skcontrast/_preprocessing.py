@@ -6,6 +6,7 @@ import numpy as np
 
 __all__ = [
     "MISSING_CATEGORY",
+    "StandardizedRows",
     "categorical_codes",
     "encode_mixed",
     "encoded_groups",
@@ -76,6 +77,68 @@ def standardize_float32(X: np.ndarray, mean: np.ndarray, scale: np.ndarray) -> n
             "Rescale the features or keep standardize=True."
         )
     return out
+
+
+class StandardizedRows:
+    """``standardize_float32(X, mean, scale)[order]``, read from ``X`` on demand.
+
+    What SCARF trains on when the float32 copy of a numeric table would be large: a
+    batch's rows (:meth:`rows`) and the corruption's marginal draws (:meth:`values`, one
+    element per drawn row and column) are read and standardised when they are needed, so
+    a memory map is never copied whole. Values are identical to indexing the eager copy.
+    One block-wise pass at construction raises the eager copy's float32-overflow error
+    before any training.
+
+    Parameters
+    ----------
+    X : ndarray or memory map of shape (n_samples, n_features)
+        Validated numeric rows.
+    order : array-like of int
+        The rows of ``X``, in the order wanted (e.g. a shuffled training split).
+    mean, scale : ndarray of shape (n_features,)
+        Standardisation statistics.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.arange(6.0).reshape(3, 2)
+    >>> rows = StandardizedRows(X, [2, 0], np.zeros(2), np.full(2, 2.0))
+    >>> rows.shape
+    (2, 2)
+    >>> rows.rows(np.array([1, 0]))
+    array([[0. , 0.5],
+           [2. , 2.5]], dtype=float32)
+    >>> rows.values(np.array([[0, 1]]))  # column 0 of order[0], column 1 of order[1]
+    array([[2. , 0.5]], dtype=float32)
+    """
+
+    def __init__(self, X, order, mean: np.ndarray, scale: np.ndarray):
+        self._X = X
+        self._order = np.asarray(order, dtype=np.int64)
+        self._mean, self._scale = mean, scale
+        self.shape = (len(self._order), X.shape[1])
+        for lo, hi in _row_blocks(X):
+            standardize_float32(X[lo:hi], mean, scale)  # raises on float32 overflow
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def rows(self, idx) -> np.ndarray:
+        """Rows ``order[idx]``, standardised, float32 ``(len(idx), n_features)``."""
+        rows = self._order[np.asarray(idx, dtype=np.int64)]
+        by_row = np.argsort(rows, kind="stable")  # read in file order
+        out = np.empty((len(rows), self.shape[1]), dtype=np.float32)
+        out[by_row] = standardize_float32(self._X[rows[by_row]], self._mean, self._scale)
+        return out
+
+    def values(self, source_rows) -> np.ndarray:
+        """Element ``[i, j]``: column ``j`` of row ``order[source_rows[i, j]]``, standardised."""
+        rows = self._order[np.asarray(source_rows, dtype=np.int64)]
+        values = self._X[rows, np.arange(self.shape[1])]
+        out = np.empty(values.shape, dtype=np.float32)
+        with np.errstate(over="ignore"):  # as standardize_float32 (checked at construction)
+            out[...] = (values - self._mean) / self._scale
+        return out
 
 
 #: The category that missing values (None, NaN) of a categorical column become.

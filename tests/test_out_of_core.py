@@ -177,3 +177,72 @@ def test_preprocess_in_order_equals_reordering_the_whole(monkeypatch):
     np.testing.assert_array_equal(
         _preprocessing.preprocess_in_order(mixed._preprocess, frame, order[:77]),
         mixed._preprocess(frame)[order[:77]])
+
+
+def test_standardized_rows_equal_indexing_the_eager_copy():
+    from skcontrast._preprocessing import (
+        StandardizedRows,
+        standardization_stats,
+        standardize_float32,
+    )
+
+    rng = np.random.default_rng(2)
+    X = rng.normal(3.0, 2.0, size=(50, 6))
+    order = rng.permutation(50)[:40]
+    mean, scale = standardization_stats(X, True)
+    eager = standardize_float32(X, mean, scale)[order]
+    rows = StandardizedRows(X, order, mean, scale)
+    assert rows.shape == (40, 6) and len(rows) == 40
+    idx = np.array([5, 0, 39, 5])  # repeats, any order
+    np.testing.assert_array_equal(rows.rows(idx), eager[idx])
+    source = rng.integers(0, 40, size=(7, 6))
+    expected = eager[source, np.arange(6)]  # torch.gather(reference, 0, source_rows)
+    np.testing.assert_array_equal(rows.values(source), expected)
+    with pytest.raises(ValueError, match="too large for float32"):
+        StandardizedRows(np.full((5, 6), 1e300), np.arange(5), np.zeros(6), np.ones(6))
+
+
+@pytest.mark.parametrize("groups", [None, [0, 0, 1, 2, 2, 2]])
+def test_corruption_from_a_row_source_equals_the_tensor_reference(groups):
+    from skcontrast._preprocessing import StandardizedRows
+    from skcontrast.augmentations import MarginalCorruption, corrupt_from_marginals
+
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(30, 6))
+    order = rng.permutation(30)
+    rows = StandardizedRows(X, order, np.zeros(6), np.ones(6))
+    tensor = torch.from_numpy(X[order].astype(np.float32))
+    x = tensor[:8]
+    grp = None if groups is None else torch.tensor(groups)
+    got = corrupt_from_marginals(x, rows, 0.5, groups=grp,
+                                 generator=torch.Generator().manual_seed(0))
+    expected = corrupt_from_marginals(x, tensor, 0.5, groups=grp,
+                                      generator=torch.Generator().manual_seed(0))
+    torch.testing.assert_close(got, expected, rtol=0, atol=0)
+    module = MarginalCorruption(rows, 0.5, groups)
+    torch.testing.assert_close(module(x, generator=torch.Generator().manual_seed(0)),
+                               expected, rtol=0, atol=0)
+
+
+def test_scarf_fit_streams_a_large_table_with_identical_results(monkeypatch, tmp_path):
+    # Above _stream_bytes a numeric table (here a memory map) is read on demand: no
+    # float32 copy of the training rows, and the same fit, loss for loss.
+    from skcontrast._preprocessing import StandardizedRows
+
+    rng = np.random.default_rng(4)
+    data = rng.normal(size=(600, 9))
+    np.save(tmp_path / "X.npy", data)
+    mapped = np.load(tmp_path / "X.npy", mmap_mode="r")
+    eager = SCARFEmbedder(max_epochs=4, batch_size=64, random_state=0).fit(data)
+    reads = []
+    original = StandardizedRows.rows
+    monkeypatch.setattr(StandardizedRows, "rows",
+                        lambda self, idx: reads.append(len(idx)) or original(self, idx))
+    monkeypatch.setattr(SCARFEmbedder, "_stream_bytes", 0)
+    streamed = SCARFEmbedder(max_epochs=4, batch_size=64, random_state=0).fit(mapped)
+    assert sum(reads) == 4 * 540  # every training row of every epoch, read on demand
+    assert streamed.loss_curve_ == eager.loss_curve_
+    assert streamed.history_[:, "valid_loss"] == eager.history_[:, "valid_loss"]
+    np.testing.assert_array_equal(streamed.transform(data), eager.transform(data))
+    with pytest.raises(ValueError, match="too large for float32"):
+        SCARFEmbedder(max_epochs=1, standardize=False).fit(np.full((40, 3), 1e300))

@@ -61,9 +61,12 @@ def corrupt_from_marginals(
     ----------
     x : torch.Tensor of shape (batch_size, n_features)
         Rows to corrupt. Not modified.
-    reference : torch.Tensor of shape (n_reference, n_features)
+    reference : torch.Tensor of shape (n_reference, n_features), or a row source
         The rows whose columns define the empirical marginals (the training set), on
-        the same device as ``x``.
+        the same device as ``x``; or an object with ``shape`` and ``values(source_rows)``
+        (numpy in, float32 numpy out: element ``[i, j]`` is column ``j`` of reference row
+        ``source_rows[i, j]``) that reads them on demand, such as
+        :class:`skcontrast._preprocessing.StandardizedRows`.
     corruption_rate : float
         Fraction ``c`` of features to corrupt per row.
     generator : torch.Generator
@@ -86,7 +89,7 @@ def corrupt_from_marginals(
     tensor([3., 3., 3., 3.])
     """
     n_rows, n_columns = x.shape
-    if reference.ndim != 2 or reference.shape[1] != n_columns:
+    if len(reference.shape) != 2 or reference.shape[1] != n_columns:
         raise ValueError(
             f"reference must have shape (n_reference, {n_columns}), got {tuple(reference.shape)}."
         )
@@ -109,7 +112,10 @@ def corrupt_from_marginals(
         # Every column of a feature follows that feature's choice and source row.
         groups = groups.to(device)
         chosen, source_rows = chosen[:, groups], source_rows[:, groups]
-    draws = torch.gather(reference, 0, source_rows)
+    if isinstance(reference, torch.Tensor):
+        draws = torch.gather(reference, 0, source_rows)
+    else:  # a row source read on demand (a memory map, never copied whole)
+        draws = torch.from_numpy(reference.values(source_rows.cpu().numpy())).to(device)
     return torch.where(chosen, draws, x)
 
 
@@ -118,9 +124,10 @@ class MarginalCorruption(nn.Module):
 
     Parameters
     ----------
-    reference : torch.Tensor of shape (n_reference, n_features)
-        Training rows defining each feature's empirical marginal. Stored as a
-        non-persistent buffer so it follows ``.to(device)``.
+    reference : torch.Tensor of shape (n_reference, n_features), or a row source
+        Training rows defining each feature's empirical marginal. A tensor is stored as
+        a non-persistent buffer so it follows ``.to(device)``; a row source (see
+        :func:`corrupt_from_marginals`) is read on demand, on the CPU.
     corruption_rate : float, default=0.6
         Fraction of features corrupted per row (exactly ``floor(c * M)``).
     groups : array-like of int, shape (n_features,), optional
@@ -140,9 +147,13 @@ class MarginalCorruption(nn.Module):
         if not 0.0 < corruption_rate < 1.0:
             raise ValueError(f"corruption_rate must be in (0, 1), got {corruption_rate}.")
         self.corruption_rate = corruption_rate
-        self.register_buffer("reference", reference, persistent=False)
+        if isinstance(reference, torch.Tensor):
+            self.register_buffer("reference", reference, persistent=False)
+        else:  # a row source read on demand (see corrupt_from_marginals): not a buffer
+            self.reference = reference
         if groups is not None:
-            groups = torch.as_tensor(groups, dtype=torch.int64, device=reference.device)
+            groups = torch.as_tensor(groups, dtype=torch.int64,
+                                     device=getattr(reference, "device", "cpu"))
         self.register_buffer("groups", groups, persistent=False)
 
     def forward(self, x: torch.Tensor, *, generator: torch.Generator) -> torch.Tensor:

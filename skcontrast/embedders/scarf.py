@@ -6,12 +6,13 @@ import copy
 import warnings
 from numbers import Real
 
+import numpy as np
 import torch
 from torch import nn
 
 from .._compat import Interval, StrOptions
 from .._input import TabularInputMixin
-from .._preprocessing import preprocess_in_order
+from .._preprocessing import StandardizedRows, preprocess_in_order
 from .._sampling import random_split
 from .._torch_utils import build_module
 from .._training import TrainingTask, mean_over_chunks
@@ -51,6 +52,11 @@ class SCARFEmbedder(TabularInputMixin, EarlyStoppingMixin, BaseContrastiveEmbedd
     Training uses Adam (learning rate 1e-3) and, as in the paper, early stopping on
     the loss (InfoNCE) of a held-out ``validation_fraction`` of the rows, corrupted once
     so the validation set is fixed; the best weights are kept.
+
+    **Large tables** (a numeric array or memory map whose float32 copy would pass
+    256 MiB) are streamed on the CPU: each batch and each marginal draw is read from
+    ``X`` when it is needed and only the validation rows are held, so a memory map is
+    never copied whole. The fit is identical to one on a copy.
 
     Parameters
     ----------
@@ -240,16 +246,42 @@ class SCARFEmbedder(TabularInputMixin, EarlyStoppingMixin, BaseContrastiveEmbedd
         corrupt = MarginalCorruption(data, self.corruption_rate, self._feature_groups())
         return data, corrupt(data, generator=generator)
 
+    #: Above this size of its float32 copy, a numeric table is read on demand in fit.
+    _stream_bytes = 256 * 2**20
+
+    def _streams_rows(self, X, device) -> bool:
+        """Whether fit reads the training rows from ``X`` on demand (no float32 copy).
+
+        For a numeric array (a memory map included) on the CPU whose float32 copy would
+        exceed ``_stream_bytes``: training then reads each batch, and each marginal draw,
+        from ``X``. Both ways give identical values, hence identical embeddings.
+        """
+        return (device.type == "cpu" and isinstance(X, np.ndarray)
+                and 4 * X.size > self._stream_bytes)
+
     def _make_task(self, X, y, generator, device):
         self.n_corrupted_features_ = n_corrupted_features(X.shape[1], self.corruption_rate)
         groups = self._feature_groups()  # one-hot blocks are corrupted whole
         n_valid = self._n_validation(X.shape[0])
         train_idx, valid_idx = random_split(X.shape[0], n_valid, generator)
-        # Preprocessed straight into split order: one float32 copy of X, not two.
         n_train = len(train_idx)
-        data = torch.from_numpy(preprocess_in_order(
-            self._preprocess, X, torch.cat([train_idx, valid_idx]).numpy())).to(device)
-        train_rows, valid_rows = data[:n_train], data[n_train:]
+        if self._streams_rows(X, device):
+            # A large numeric table on the CPU: the training rows and the marginal draws
+            # are read from X as they are needed (identical values), not copied whole.
+            train_rows = StandardizedRows(X, train_idx.numpy(), self.mean_, self.scale_)
+            valid_rows = torch.from_numpy(
+                preprocess_in_order(self._preprocess, X, valid_idx.numpy()))
+
+            def take(idx):
+                return torch.from_numpy(train_rows.rows(idx.cpu().numpy()))
+        else:
+            # Preprocessed straight into split order: one float32 copy of X, not two.
+            data = torch.from_numpy(preprocess_in_order(
+                self._preprocess, X, torch.cat([train_idx, valid_idx]).numpy())).to(device)
+            train_rows, valid_rows = data[:n_train], data[n_train:]
+
+            def take(idx):
+                return train_rows[idx.to(device)]
         encoder = build_module(self._build_encoder, generator, device)
         head = build_module(
             lambda: ProjectionHead(self.n_components, self.hidden_size,
@@ -283,15 +315,16 @@ class SCARFEmbedder(TabularInputMixin, EarlyStoppingMixin, BaseContrastiveEmbedd
             return criterion(anchors, positives)
 
         def batch_loss(idx, gen):
-            clean = train_rows[idx.to(device)]
+            clean = take(idx)
             return contrast(clean, corrupt(clean, generator=gen), shard=True)
 
         validate = None
         if n_valid:
             # Corrupted once from the CPU generator so the validation set is fixed.
-            valid_corrupted = MarginalCorruption(train_rows.cpu(), self.corruption_rate, groups)(
-                valid_rows.cpu(), generator=generator
-            ).to(device)
+            valid_corrupted = MarginalCorruption(
+                train_rows.cpu() if isinstance(train_rows, torch.Tensor) else train_rows,
+                self.corruption_rate, groups,
+            )(valid_rows.cpu(), generator=generator).to(device)
 
             def validate():
                 loss = mean_over_chunks(
@@ -301,5 +334,5 @@ class SCARFEmbedder(TabularInputMixin, EarlyStoppingMixin, BaseContrastiveEmbedd
                 return {"valid_loss": loss}
 
         return TrainingTask(nn.ModuleDict({"encoder": encoder, "head": head}),
-                            train_rows.shape[0], batch_loss, validate, result=encoder,
+                            n_train, batch_loss, validate, result=encoder,
                             world_size=world_size)

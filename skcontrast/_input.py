@@ -28,8 +28,10 @@ from torch import nn
 from ._compat import Interval, StrOptions, _check_feature_names, validate_data
 from ._preprocessing import (
     MISSING_CATEGORY,
+    StandardizedRows,
     encode_mixed,
     encoded_groups,
+    preprocess_in_order,
     standardization_stats,
     standardize_float32,
 )
@@ -46,6 +48,7 @@ __all__ = [
     "check_array_like",
     "check_numeric_frame",
     "input_ndim",
+    "take_rows",
     "validate_series",
 ]
 
@@ -283,6 +286,14 @@ def _has_categorical_columns(X, estimator: str) -> bool:
     )
 
 
+def take_rows(rows, idx: torch.Tensor) -> torch.Tensor:
+    """``rows[idx]`` for a tensor of rows or a streamed
+    :class:`~skcontrast._preprocessing.StandardizedRows` (read then, on the CPU)."""
+    if isinstance(rows, torch.Tensor):
+        return rows[idx.to(rows.device)]
+    return torch.from_numpy(rows.rows(idx.cpu().numpy()))
+
+
 class TabularInputMixin:
     """Tabular rows: validation, standardisation and an MLP encoder.
 
@@ -313,6 +324,35 @@ class TabularInputMixin:
         "standardize": ["boolean"],
         "include_input": ["boolean"],
     }
+
+    #: Above this size of its float32 copy, a numeric table is streamed in fit.
+    _stream_bytes = 256 * 2**20
+
+    def _streams_rows(self, X, device) -> bool:
+        """Whether fit reads the training rows from ``X`` on demand (no float32 copy).
+
+        For a numeric array (a memory map included) on the CPU whose float32 copy would
+        exceed ``_stream_bytes``. Both ways give identical values, hence identical fits.
+        """
+        return (device.type == "cpu" and isinstance(X, np.ndarray)
+                and 4 * X.size > self._stream_bytes)
+
+    def _split_rows(self, X, train_idx, valid_idx, device):
+        """The preprocessed training and validation rows of a split.
+
+        Validation rows are a tensor on ``device``. Training rows are one too, or, for a
+        table streamed (:meth:`_streams_rows`), a
+        :class:`~skcontrast._preprocessing.StandardizedRows` read from ``X`` on demand:
+        index them with :func:`take_rows`, corrupt from them as from a tensor.
+        """
+        if self._streams_rows(X, device):
+            return (StandardizedRows(X, train_idx.numpy(), self.mean_, self.scale_),
+                    torch.from_numpy(preprocess_in_order(self._preprocess, X,
+                                                         valid_idx.numpy())))
+        # Preprocessed straight into split order: one float32 copy of X, not two.
+        data = torch.from_numpy(preprocess_in_order(
+            self._preprocess, X, torch.cat([train_idx, valid_idx]).numpy())).to(device)
+        return data[: len(train_idx)], data[len(train_idx):]
 
     def _validate_X(self, X, *, reset):
         name = type(self).__name__
@@ -607,6 +647,9 @@ class TabularOrSeriesInputMixin(TabularInputMixin, SeriesInputMixin):
                 "input_type='time_series' or 'auto'."
             )
         return TabularInputMixin._validate_X(self, X, reset=reset)
+
+    def _streams_rows(self, X, device):
+        return not self._is_series and TabularInputMixin._streams_rows(self, X, device)
 
     def _inference_rows(self, row_values, device):
         if self._is_series:

@@ -246,3 +246,28 @@ def test_scarf_fit_streams_a_large_table_with_identical_results(monkeypatch, tmp
     np.testing.assert_array_equal(streamed.transform(data), eager.transform(data))
     with pytest.raises(ValueError, match="too large for float32"):
         SCARFEmbedder(max_epochs=1, standardize=False).fit(np.full((40, 3), 1e300))
+
+
+def test_supcon_fit_streams_a_large_table_with_identical_results(monkeypatch, tmp_path):
+    from skcontrast._preprocessing import StandardizedRows
+
+    rng = np.random.default_rng(5)
+    data = rng.normal(size=(400, 8))
+    y = np.arange(400) % 3
+    np.save(tmp_path / "X.npy", data)
+    mapped = np.load(tmp_path / "X.npy", mmap_mode="r")
+    params = dict(max_epochs=3, batch_size=64, noise_std=0.1, random_state=0)
+    eager = SupConEmbedder(**params).fit(data, y)
+    reads = []
+    original = StandardizedRows.rows
+    monkeypatch.setattr(StandardizedRows, "rows",
+                        lambda self, idx: reads.append(len(idx)) or original(self, idx))
+    monkeypatch.setattr(SupConEmbedder, "_stream_bytes", 0)
+    streamed = SupConEmbedder(**params).fit(mapped, y)
+    assert sum(reads) == 3 * 360  # every training row of every epoch, read on demand
+    assert streamed.loss_curve_ == eager.loss_curve_
+    np.testing.assert_array_equal(streamed.transform(data), eager.transform(data))
+    # Series are never streamed.
+    assert not SupConEmbedder(random_state=0).fit(
+        rng.normal(size=(20, 1, 30)), np.arange(20) % 2)._streams_rows(
+        rng.normal(size=(20, 1, 30)), torch.device("cpu"))

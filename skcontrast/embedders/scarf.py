@@ -6,13 +6,11 @@ import copy
 import warnings
 from numbers import Real
 
-import numpy as np
 import torch
 from torch import nn
 
 from .._compat import Interval, StrOptions
-from .._input import TabularInputMixin
-from .._preprocessing import StandardizedRows, preprocess_in_order
+from .._input import TabularInputMixin, take_rows
 from .._sampling import random_split
 from .._torch_utils import build_module
 from .._training import TrainingTask, mean_over_chunks
@@ -246,42 +244,14 @@ class SCARFEmbedder(TabularInputMixin, EarlyStoppingMixin, BaseContrastiveEmbedd
         corrupt = MarginalCorruption(data, self.corruption_rate, self._feature_groups())
         return data, corrupt(data, generator=generator)
 
-    #: Above this size of its float32 copy, a numeric table is read on demand in fit.
-    _stream_bytes = 256 * 2**20
-
-    def _streams_rows(self, X, device) -> bool:
-        """Whether fit reads the training rows from ``X`` on demand (no float32 copy).
-
-        For a numeric array (a memory map included) on the CPU whose float32 copy would
-        exceed ``_stream_bytes``: training then reads each batch, and each marginal draw,
-        from ``X``. Both ways give identical values, hence identical embeddings.
-        """
-        return (device.type == "cpu" and isinstance(X, np.ndarray)
-                and 4 * X.size > self._stream_bytes)
-
     def _make_task(self, X, y, generator, device):
         self.n_corrupted_features_ = n_corrupted_features(X.shape[1], self.corruption_rate)
         groups = self._feature_groups()  # one-hot blocks are corrupted whole
         n_valid = self._n_validation(X.shape[0])
         train_idx, valid_idx = random_split(X.shape[0], n_valid, generator)
         n_train = len(train_idx)
-        if self._streams_rows(X, device):
-            # A large numeric table on the CPU: the training rows and the marginal draws
-            # are read from X as they are needed (identical values), not copied whole.
-            train_rows = StandardizedRows(X, train_idx.numpy(), self.mean_, self.scale_)
-            valid_rows = torch.from_numpy(
-                preprocess_in_order(self._preprocess, X, valid_idx.numpy()))
-
-            def take(idx):
-                return torch.from_numpy(train_rows.rows(idx.cpu().numpy()))
-        else:
-            # Preprocessed straight into split order: one float32 copy of X, not two.
-            data = torch.from_numpy(preprocess_in_order(
-                self._preprocess, X, torch.cat([train_idx, valid_idx]).numpy())).to(device)
-            train_rows, valid_rows = data[:n_train], data[n_train:]
-
-            def take(idx):
-                return train_rows[idx.to(device)]
+        # Large numeric tables are streamed (identical values), see _split_rows.
+        train_rows, valid_rows = self._split_rows(X, train_idx, valid_idx, device)
         encoder = build_module(self._build_encoder, generator, device)
         head = build_module(
             lambda: ProjectionHead(self.n_components, self.hidden_size,
@@ -315,7 +285,7 @@ class SCARFEmbedder(TabularInputMixin, EarlyStoppingMixin, BaseContrastiveEmbedd
             return criterion(anchors, positives)
 
         def batch_loss(idx, gen):
-            clean = take(idx)
+            clean = take_rows(train_rows, idx)
             return contrast(clean, corrupt(clean, generator=gen), shard=True)
 
         validate = None

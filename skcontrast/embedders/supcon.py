@@ -13,8 +13,7 @@ from sklearn.utils.validation import check_consistent_length, column_or_1d
 from torch import nn
 
 from .._compat import Interval, StrOptions
-from .._input import TabularOrSeriesInputMixin
-from .._preprocessing import preprocess_in_order
+from .._input import TabularOrSeriesInputMixin, take_rows
 from .._sampling import balanced_draw, stratified_split
 from .._torch_utils import build_module
 from .._training import TrainingTask, mean_over_chunks
@@ -65,7 +64,10 @@ class SupConEmbedder(TabularOrSeriesInputMixin, EarlyStoppingMixin, BaseContrast
     not improved for ``n_iter_no_change`` epochs (the best weights are kept), as in
     SCARF. For time series training runs a fixed number of epochs (50 by default) on
     all series: the labelled series of a typical UCR problem are too few to hold some
-    out, and the validation loss of a handful of series is too noisy to stop on.
+    out, and the validation loss of a handful of series is too noisy to stop on. A
+    large numeric table (a float32 copy past 256 MiB) is streamed on the CPU, as by
+    :class:`~skcontrast.SCARFEmbedder`: batches and marginal draws are read from ``X``
+    when needed, with a fit identical to one on a copy.
 
     **Anchors without positives** cannot occur: every anchor's own second view is a
     positive (the loss itself ignores such anchors, see
@@ -382,11 +384,10 @@ class SupConEmbedder(TabularOrSeriesInputMixin, EarlyStoppingMixin, BaseContrast
         labels = torch.from_numpy(codes.astype(np.int64))
         n_valid = self._n_validation(X.shape[0])
         train_idx, valid_idx = stratified_split(X.shape[0], n_valid, generator, codes)
-        # Preprocessed straight into split order: one float32 copy of X, not two.
+        # Large numeric tables are streamed (identical values), see _split_rows.
+        train_x, valid_x = self._split_rows(X, train_idx, valid_idx, device)
         n_train = len(train_idx)
-        data = torch.from_numpy(preprocess_in_order(
-            self._preprocess, X, torch.cat([train_idx, valid_idx]).numpy())).to(device)
-        train_x, train_y = data[:n_train], labels[train_idx].to(device)
+        train_y = labels[train_idx].to(device)
 
         encoder = build_module(self._build_encoder, generator, device)
         head = build_module(
@@ -434,16 +435,17 @@ class SupConEmbedder(TabularOrSeriesInputMixin, EarlyStoppingMixin, BaseContrast
                 # The loop's shuffled indices only fix the batch size; rows are redrawn
                 # class-balanced from the same generator.
                 idx = balanced_draw(idx.numel(), members, gen)
-            idx = idx.to(device)
-            x = train_x[idx]
-            return contrast(view(x, gen), view(x, gen), train_y[idx], gen, shard=True)
+            x = take_rows(train_x, idx)
+            return contrast(view(x, gen), view(x, gen), train_y[idx.to(device)], gen,
+                            shard=True)
 
         validate = None
         if n_valid:
-            valid_x = data[n_train:].cpu()
+            valid_x = valid_x.cpu()
             valid_y = labels[valid_idx].to(device)
             # Views drawn once from the CPU generator so the validation set is fixed.
-            valid_view = self._make_augmenter(train_x.cpu())
+            valid_view = self._make_augmenter(
+                train_x.cpu() if isinstance(train_x, torch.Tensor) else train_x)
             v1 = valid_view(valid_x, generator).to(device)
             v2 = valid_view(valid_x, generator).to(device)
 
@@ -455,7 +457,7 @@ class SupConEmbedder(TabularOrSeriesInputMixin, EarlyStoppingMixin, BaseContrast
                 return {"valid_loss": loss}
 
         return TrainingTask(nn.ModuleDict({"encoder": encoder, "head": head}),
-                            train_x.shape[0], batch_loss, validate, result=encoder,
+                            n_train, batch_loss, validate, result=encoder,
                             world_size=world_size)
 
     def __sklearn_tags__(self):

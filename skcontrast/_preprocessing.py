@@ -134,11 +134,12 @@ class StandardizedRows:
     def values(self, source_rows) -> np.ndarray:
         """Element ``[i, j]``: column ``j`` of row ``order[source_rows[i, j]]``, standardised."""
         rows = self._order[np.asarray(source_rows, dtype=np.int64)]
-        values = self._X[rows, np.arange(self.shape[1])]
-        out = np.empty(values.shape, dtype=np.float32)
-        with np.errstate(over="ignore"):  # as standardize_float32 (checked at construction)
-            out[...] = (values - self._mean) / self._scale
-        return out
+        return standardize_float32(self._X[rows, np.arange(self.shape[1])], self._mean,
+                                   self._scale)
+
+    def cpu(self) -> StandardizedRows:
+        """Itself: the rows are read on the host (the tensor method callers use)."""
+        return self
 
 
 #: The category that missing values (None, NaN) of a categorical column become.

@@ -291,10 +291,9 @@ class SCARFEmbedder(TabularInputMixin, EarlyStoppingMixin, BaseContrastiveEmbedd
         validate = None
         if n_valid:
             # Corrupted once from the CPU generator so the validation set is fixed.
-            valid_corrupted = MarginalCorruption(
-                train_rows.cpu() if isinstance(train_rows, torch.Tensor) else train_rows,
-                self.corruption_rate, groups,
-            )(valid_rows.cpu(), generator=generator).to(device)
+            valid_corrupted = MarginalCorruption(train_rows.cpu(), self.corruption_rate, groups)(
+                valid_rows.cpu(), generator=generator
+            ).to(device)
 
             def validate():
                 loss = mean_over_chunks(

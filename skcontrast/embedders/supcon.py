@@ -444,8 +444,7 @@ class SupConEmbedder(TabularOrSeriesInputMixin, EarlyStoppingMixin, BaseContrast
             valid_x = valid_x.cpu()
             valid_y = labels[valid_idx].to(device)
             # Views drawn once from the CPU generator so the validation set is fixed.
-            valid_view = self._make_augmenter(
-                train_x.cpu() if isinstance(train_x, torch.Tensor) else train_x)
+            valid_view = self._make_augmenter(train_x.cpu())
             v1 = valid_view(valid_x, generator).to(device)
             v2 = valid_view(valid_x, generator).to(device)
 

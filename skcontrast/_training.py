@@ -107,6 +107,10 @@ class TrainingTask:
         :mod:`skcontrast.distributed`): every rank gets the same global batch indices,
         batches whose size is not a multiple of ``world_size`` are skipped, and the
         gradients are averaged over the ranks after every backward pass.
+    frozen : tuple of nn.Parameter
+        Parameters of ``module`` the optimiser leaves at their initial values: those
+        the loss cannot see, whose gradient is round-off (Adam would turn it into
+        full-size steps in a direction set by the CPU's summation order).
     """
 
     module: nn.Module
@@ -116,6 +120,12 @@ class TrainingTask:
     after_step: Callable[[], None] | None = None
     result: nn.Module | None = None
     world_size: int = 1
+    frozen: tuple[nn.Parameter, ...] = ()
+
+    def optimised_parameters(self) -> list[nn.Parameter]:
+        """The parameters of ``module`` that training updates (all but ``frozen``)."""
+        frozen = {id(p) for p in self.frozen}
+        return [p for p in self.module.parameters() if id(p) not in frozen]
 
     @property
     def trained(self) -> nn.Module:

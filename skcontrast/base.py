@@ -298,7 +298,7 @@ class BaseContrastiveEmbedder(
             max_epochs, max_steps = self._training_budget(X)
             # User callbacks may wrap the optimiser in a torch lr_scheduler: give them a
             # torch.optim one (same kernel, same weights; see make_adam).
-            optimizer = make_adam(task.module.parameters(), self.learning_rate,
+            optimizer = make_adam(task.optimised_parameters(), self.learning_rate,
                                   decoupled=self._optimizer == "adamw",
                                   torch_optimizer=bool(self.callbacks))
             # Under data parallelism every rank trains the same model: rank 0 reports.

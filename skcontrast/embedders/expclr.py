@@ -84,6 +84,11 @@ class ExpCLREmbedder(TabularOrSeriesInputMixin, EarlyStoppingMixin, BaseContrast
     epochs) and 0.910 (20), then fell to 0.900 (40) and 0.883 (100) as the encoder
     fitted the expert geometry of the few training series ever more closely.
 
+    The loss sees only distances between representations, so the encoder's output
+    biases (which add one vector to every representation) are not trained: their
+    gradient is round-off, which Adam would scale into full steps in a direction set by
+    the CPU's order of summation (embeddings then differed by 1-5 % between CPUs).
+
     Parameters
     ----------
     n_components : int, default=320
@@ -405,4 +410,11 @@ class ExpCLREmbedder(TabularOrSeriesInputMixin, EarlyStoppingMixin, BaseContrast
                                         self.batch_size)
                 return {"valid_loss": loss}
 
-        return TrainingTask(encoder, train_rows.numel(), batch_loss, validate)
+        # The loss sees only distances between representations, so the biases that add
+        # one vector to every representation get no gradient but float32 round-off,
+        # which Adam scales up to full-size steps: trained, they wandered by ~lr per step
+        # in a direction set by the CPU's summation order (1-5 % of the embeddings after
+        # a few steps under a last-bit change of the input). They stay at their
+        # initial values.
+        return TrainingTask(encoder, train_rows.numel(), batch_loss, validate,
+                            frozen=tuple(encoder.output_biases()))

@@ -334,6 +334,18 @@ class DilatedConvEncoder(nn.Module):
             for i in range(self.depth + 1)
         )
 
+    def output_biases(self) -> list[nn.Parameter]:
+        """The biases added to every output timestamp: the last block's two.
+
+        The last block's output is ``conv2(...) + projector(...)``, and each bias adds
+        the same vector to every timestamp of every series, so max-pooling over time
+        shifts the pooled representation by it too. A loss that sees only distances
+        between representations gives them no gradient but round-off (see
+        :class:`~skcontrast.ExpCLREmbedder`, which does not train them).
+        """
+        last = self.blocks[-1]
+        return [last.conv2.bias, last.projector.bias]
+
     @staticmethod
     def observed_mask(x: torch.Tensor) -> torch.Tensor:
         """Boolean ``(batch, n_timesteps)`` mask of observed timestamps (no channel NaN).

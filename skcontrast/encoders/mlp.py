@@ -59,6 +59,17 @@ class MLP(nn.Sequential):
         super().__init__(*layers)
         self.out_features = int(out_features)
 
+    def output_biases(self) -> list[nn.Parameter]:
+        """The bias of the last ``Linear`` layer (before the output ReLU, if any).
+
+        While an output unit is active on every row of a batch, its bias only shifts
+        all the outputs by the same amount; a loss that sees only distances between
+        outputs then gives it no gradient but round-off (see
+        :class:`~skcontrast.ExpCLREmbedder`, which does not train it).
+        """
+        last = [layer for layer in self if isinstance(layer, nn.Linear)][-1]
+        return [last.bias]
+
     def forward(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
         """Apply the layers; ``generator`` is accepted (and unused: an MLP draws nothing)
         so that every representation network of skcontrast is called alike."""

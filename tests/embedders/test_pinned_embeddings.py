@@ -1,9 +1,15 @@
 """Embeddings at fixed seeds are pinned: refactors must not move them.
 
-The values were computed before the architecture refactor (issue 10) with one torch
-thread. Any change in the arithmetic or in the order of random draws moves them by far
-more than the tolerance, which only absorbs last-bit differences between CPUs' BLAS
-kernels (the same machine reproduces them bit for bit).
+The values were computed with one torch thread (SCARF, TS2Vec and SupCon before the
+architecture refactor of issue 10; ExpCLR after its output biases stopped training on
+round-off, issue 21). The same machine reproduces them bit for bit; another CPU sums in
+another order and differs in the last bits. The tolerance comes from measuring that:
+``benchmarks/pin_sensitivity.py`` refits every case with a random half of its inputs
+(and of ExpCLR's expert features) moved by one float32 ulp, and the pinned values then
+move by at most 1.0e-6 of the embeddings' largest value, the sum by at most 1.0e-6
+relative (``benchmarks/results/pin_sensitivity.md``). The tolerance is ten times that.
+A change in the arithmetic or in the order of random draws moves them by 1e-3 and more
+(before the ExpCLR fix, one ulp moved ExpCLR's pins by 1-5 %).
 """
 
 import numpy as np
@@ -59,19 +65,19 @@ PINNED = {
         40.747938975691795,
     ),
     "expclr_tabular": (
-        [0.0, 0.0, 0.16974851489067078],
-        [0.0, 0.009261613711714745, 0.007576465606689453],
-        46.41240091249347,
+        [0.0, 0.0, 0.15962733328342438],
+        [0.0, 0.0, 0.02577531337738037],
+        44.211047157645226,
     ),
     "expclr_series": (
-        [1.2983547449111938, -0.1642361879348755, 0.909191370010376],
-        [-0.12434656918048859, 0.1898202896118164, -0.11094659566879272],
-        46.918848656117916,
+        [1.2902315855026245, -0.16919736564159393, 0.9022297859191895],
+        [-0.12434642016887665, 0.19440200924873352, -0.11364474892616272],
+        46.08330638706684,
     ),
     "expclr_series_auto": (
-        [1.4403754472732544, -0.13922660052776337, 0.9912112951278687],
-        [-0.16685698926448822, 0.21382780373096466, -0.040247902274131775],
-        63.24497013539076,
+        [1.4191564321517944, -0.14631237089633942, 0.9787003993988037],
+        [-0.16656450927257538, 0.2360621988773346, -0.052370086312294006],
+        61.57457199692726,
     ),
 }
 
@@ -88,10 +94,18 @@ def test_every_case_is_pinned():
     assert set(PINNED) == set(cases())
 
 
+# Ten times the largest move of a pinned quantity under a float32 last-bit change of the
+# inputs (1.0e-6, benchmarks/results/pin_sensitivity.md).
+TOLERANCE = 1e-5
+
+
 @pytest.mark.parametrize("name", sorted(PINNED))
 def test_embeddings_are_pinned(name, one_thread):
     first, last, total = PINNED[name]
     Z = embed(name)
-    np.testing.assert_allclose(Z[0, :3], first, rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(Z[-1, -3:], last, rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(Z.sum(dtype=np.float64), total, rtol=1e-6)
+    # Values relative to the embeddings' scale: ReLU outputs pin exact zeros, which
+    # another CPU may compute as round-off-sized numbers.
+    atol = TOLERANCE * np.abs(Z).max()
+    np.testing.assert_allclose(Z[0, :3], first, rtol=0, atol=atol)
+    np.testing.assert_allclose(Z[-1, -3:], last, rtol=0, atol=atol)
+    np.testing.assert_allclose(Z.sum(dtype=np.float64), total, rtol=TOLERANCE)

@@ -15,8 +15,8 @@ from sklearn.utils.parallel import Parallel
 __all__ = ["parallel_results"]
 
 
-def parallel_results(tasks, n_jobs=None):
-    """Run joblib ``delayed`` tasks; an iterator over their results, in task order.
+def parallel_results(tasks, n_jobs=None, *, ordered=True):
+    """Run joblib ``delayed`` tasks; an iterator over their results.
 
     Parameters
     ----------
@@ -25,6 +25,9 @@ def parallel_results(tasks, n_jobs=None):
     n_jobs : int or None, default=None
         Passed to :class:`~sklearn.utils.parallel.Parallel` (the active
         ``joblib.parallel_config`` decides the backend).
+    ordered : bool, default=True
+        Deliver results in task order; ``False``: as tasks finish (a finished task is
+        not held back by a slower one before it, e.g. to be written to disk at once).
 
     Returns
     -------
@@ -32,7 +35,8 @@ def parallel_results(tasks, n_jobs=None):
         A generator when the backend supports one, else an iterator over a list.
     """
     try:
-        parallel = Parallel(n_jobs=n_jobs, return_as="generator")
+        parallel = Parallel(n_jobs=n_jobs,
+                            return_as="generator" if ordered else "generator_unordered")
     except ValueError as exc:
         if "return_as" not in str(exc):
             raise

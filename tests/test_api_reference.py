@@ -12,7 +12,7 @@ MODULES = ["skcontrast", "skcontrast.probes", "skcontrast.robustness", "skcontra
            "skcontrast.benchmark", "skcontrast.metrics", "skcontrast.plotting", "skcontrast.utils",
            "skcontrast.callbacks", "skcontrast.base", "skcontrast.losses",
            "skcontrast.augmentations", "skcontrast.encoders", "skcontrast.expert_features",
-           "skcontrast.finetune", "skcontrast.distributed"]
+           "skcontrast.finetune", "skcontrast.distributed", "skcontrast.baselines"]
 
 
 def _listed(module: str) -> set[str]:

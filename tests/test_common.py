@@ -15,7 +15,8 @@ from skcontrast import (
     TS2VecEmbedder,
     UntrainedEmbedder,
 )
-from skcontrast.probes import ProbeClassifier, SVMProbe
+from skcontrast.baselines import RocketFeatures, aeon_available
+from skcontrast.probes import GradientBoostingProbe, ProbeClassifier, SVMProbe
 
 ESTIMATORS = [
     SCARFEmbedder(max_epochs=2, random_state=0),
@@ -30,7 +31,10 @@ ESTIMATORS = [
     FineTunedClassifier(SCARFEmbedder(max_epochs=2), max_epochs=5, random_state=0),
     ProbeClassifier(SCARFEmbedder(max_epochs=2), random_state=0),
     SVMProbe(random_state=0),
+    GradientBoostingProbe(random_state=0),
 ]
+if aeon_available():  # the ROCKET baselines need the optional aeon (skcontrast[baselines])
+    ESTIMATORS.append(RocketFeatures(random_state=0))
 
 
 def _expected_failed_checks(estimator):

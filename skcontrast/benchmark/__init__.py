@@ -7,7 +7,10 @@ Run one from the command line::
     skcontrast-benchmark --list
 
 or from Python with :func:`load_config`, :func:`run_benchmark` and
-:func:`write_results`. Configs are small JSON files (see ``_config``'s docstring);
+:func:`write_results`. Suites of many datasets (``series_suite``, ``table_suite``) are
+reported over datasets with :func:`suite_table` (mean accuracy, mean rank, wins, Holm-
+corrected Wilcoxon tests) and critical-difference diagrams
+(:func:`plot_critical_difference`). Configs are small JSON files (see ``_config``'s docstring);
 the shipped ones live in ``skcontrast/benchmark/configs``.
 """
 
@@ -21,17 +24,30 @@ from ._report import (
     write_plots,
     write_results,
 )
-from ._runner import run_benchmark
+from ._runner import read_results, run_benchmark
+from ._stats import (
+    critical_difference_cliques,
+    mean_ranks,
+    pairwise_comparisons,
+    plot_critical_difference,
+    suite_table,
+)
 
 __all__ = [
     "BenchmarkConfig",
     "across_datasets",
     "available_configs",
+    "critical_difference_cliques",
     "environment",
     "load_config",
     "markdown_report",
+    "mean_ranks",
     "paired_differences",
+    "pairwise_comparisons",
+    "plot_critical_difference",
+    "read_results",
     "run_benchmark",
+    "suite_table",
     "summarize_benchmark",
     "write_plots",
     "write_results",

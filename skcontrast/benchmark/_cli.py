@@ -10,8 +10,8 @@ from pathlib import Path
 import pandas as pd
 
 from ._config import available_configs, load_config
-from ._report import markdown_report, write_plots, write_results
-from ._runner import run_benchmark
+from ._report import report_text, write_plots, write_results
+from ._runner import read_results, run_benchmark
 
 #: Runs estimated above this many minutes are announced before they start.
 _WARN_MINUTES = 3.0
@@ -61,7 +61,9 @@ def _epilog() -> str:
         "examples:\n"
         "  skcontrast-benchmark quick                  # seconds; prints a Markdown table\n"
         "  skcontrast-benchmark --list\n"
-        "  OMP_NUM_THREADS=1 skcontrast-benchmark tabular_labels --n-jobs 2 \\\n"
+        "  skcontrast-benchmark series_suite --jobs 2 --out results/   # resumable: rerun\n"
+        "      # the same command after an interruption and it continues where it stopped\n"
+        "  skcontrast-benchmark tabular_labels --jobs 2 \\\n"
         "      --data-home <folder with Darwin.csv> --out results/\n"
         "  skcontrast-benchmark ecg200 --seeds 0 --rates 0 0.2 --out results/\n"
         "  skcontrast-benchmark my_config.json         # your own config (see the user guide)\n"
@@ -82,8 +84,18 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--seeds", type=int, nargs="+", help="override the config's seeds")
     parser.add_argument("--rates", type=float, nargs="+", help="override the perturbation rates")
     parser.add_argument("--data-home", help="folder the dataset loaders search first")
-    parser.add_argument("--n-jobs", type=int, default=None,
-                        help="seeds run in parallel (same rows at equal torch threads per process)")
+    parser.add_argument("--jobs", "--n-jobs", dest="n_jobs", type=int, default=None,
+                        help="processes running units (an embedder row on one dataset and "
+                             "seed) in parallel; same rows at equal threads per process")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="torch and BLAS threads per process (default: 1 with --jobs > 1, "
+                             "else torch's setting)")
+    parser.add_argument("--cache", metavar="DIR",
+                        help="keep every fit's embeddings in DIR: a rerun with new probes "
+                             "scores them without refitting")
+    parser.add_argument("--restart", action="store_true",
+                        help="with --out: discard OUT/<name>_runs.csv and start over instead "
+                             "of resuming from it")
     parser.add_argument("--no-progress", action="store_true", help="no progress output")
     parser.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
     parser.add_argument("--replot", action="store_true",
@@ -124,6 +136,10 @@ def main(argv=None) -> int:
         parser.error("name a config (see --list) or give a JSON file")
     if args.replot:
         return _replot(parser, args)
+    if args.threads is not None and args.threads < 1:
+        parser.error(f"--threads must be a positive integer; got {args.threads}")
+    if args.n_jobs is not None and args.n_jobs == 0:
+        parser.error("--jobs must be a positive integer, or -1 for one process per core")
     try:
         measured = config = load_config(args.config)
         if args.seeds is not None or args.rates is not None:
@@ -138,11 +154,27 @@ def main(argv=None) -> int:
         hint = "" if args.n_jobs not in (None, 1) else "; --n-jobs 2 halves it on 2 cores"
         print(f"skcontrast-benchmark: {config.name} takes about {minutes:.0f} minutes on 2 CPU "
               f"cores (measured){hint}. Ctrl-C stops it.", file=sys.stderr, flush=True)
-    results = run_benchmark(config, data_home=args.data_home, progress=not args.no_progress,
-                            n_jobs=args.n_jobs)
-    print(markdown_report(results, title=config.name, header=config.description,
-                          baseline=config.baseline))
+    csv = None
     if args.out:
-        paths = write_results(results, config, args.out, plots=not args.no_plots)
+        Path(args.out).mkdir(parents=True, exist_ok=True)
+        csv = Path(args.out) / f"{config.name}_runs.csv"
+        if args.restart:
+            csv.unlink(missing_ok=True)
+        elif csv.is_file():
+            print(f"skcontrast-benchmark: resuming from {csv} (its finished units are not run "
+                  "again; --restart starts over)", file=sys.stderr, flush=True)
+    results = run_benchmark(config, data_home=args.data_home, progress=not args.no_progress,
+                            n_jobs=args.n_jobs, out_csv=csv, threads=args.threads,
+                            cache_dir=args.cache)
+    print(report_text(results, config, header=config.description))
+    if args.out:
+        # Rows of other datasets, seeds or rows in the same file (an earlier run with other
+        # --seeds, say) stay in it, after this config's.
+        everything = read_results(csv)
+        reported = set(zip(results["dataset"], results["seed"], results["embedder"]))
+        others = everything[[key not in reported for key in zip(
+            everything["dataset"], everything["seed"], everything["embedder"])]]
+        paths = write_results(results, config, args.out, plots=not args.no_plots,
+                              extra_rows=others)
         print("\nwrote " + ", ".join(str(p) for p in paths.values()), file=sys.stderr)
     return 0

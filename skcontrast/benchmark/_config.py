@@ -26,26 +26,34 @@ default 2, per class; :func:`~skcontrast.robustness.select_labelled`), crossed w
 perturbation's rates: label noise then applies to the labelled rows. Embedders are fitted
 on every training row (self-supervised ones without labels); probes and fine-tuning see
 only the labelled rows. ``"baseline": {"embedder": ..., "probe": ...}`` names the row the
-report's paired differences are taken against. ``"estimated_minutes"`` records the measured
-wall time of the whole config on 2 CPU cores with ``--n-jobs 2``: the CLI lists it and
-warns before long runs.
+report's paired differences are taken against; ``"report": "suite"`` reports a suite of
+many datasets over datasets instead of one by one (see ``_suite_report``).
+``"estimated_minutes"`` records the measured wall time of the whole config on 2 CPU cores
+with ``--n-jobs 2``: the CLI lists it and warns before long runs.
 
 Datasets: ``{"loader": "ucr", "name": ...}`` (the archive's train/test split; optional
 ``"max_train"``/``"max_test"`` subsample each split, stratified, with a fixed seed),
 ``{"loader": "darwin"}``, ``{"loader": "tabular", "name": "attrition"}`` (any name of
 :func:`~skcontrast.datasets.load_tabular`; ``"sklearn"`` is an alias) and
 ``{"loader": "synthetic_ts", "params": {...}}``; the last three are split per seed
-(stratified, ``"test_size"``, default 0.3). Embedders: ``"estimator"`` is a class of
-:mod:`skcontrast` or ``"raw"`` (the features themselves); optional keys ``params``,
+(stratified, ``"test_size"``, default 0.3); ``"group"`` (e.g. ``"tuning"``,
+``"confirmation"``) labels a dataset for the suite report, which summarises each group
+too. Embedders: ``"estimator"`` is a class of
+:mod:`skcontrast`, ``"RocketFeatures"`` (the MiniRocket / MultiRocket-Hydra baselines of
+:mod:`skcontrast.baselines`, which need aeon: without it their rows are skipped with a
+message) or ``"raw"`` (the features themselves); optional keys ``params``,
 ``untrained`` (wrap in :class:`~skcontrast.UntrainedEmbedder`), ``impute``
-(``"mean"``: a ``SimpleImputer`` first, for models that reject NaN), ``scale``
+(``"mean"`` or ``"median"``: an imputer first, for models that reject NaN; the
+categorical columns of a DataFrame get their most frequent value), ``scale``
 (a ``StandardScaler`` before the embedder, for tables read as series), ``onehot``
 (one-hot encode the categorical columns of a DataFrame first, e.g. for raw-feature
 baselines of mixed tables), ``flatten``
 (feed ``(n, c, t)`` series as ``(n, c * t)`` tables), ``supervised`` (pass the
 training labels to ``fit``; default: whether the estimator requires ``y``) and
 ``probes`` (overrides the config's list for this row; ``[]`` with ``finetune``: the
-fine-tuning row alone) and ``finetune`` (``true`` or a
+fine-tuning row alone), ``cache`` (``false``: never keep this row's embeddings in
+the CLI's ``--cache`` folder, e.g. for tens of thousands of cheap features) and
+``finetune`` (``true`` or a
 dict of :class:`~skcontrast.FineTunedClassifier` parameters: also fine-tune the
 embedder on the labelled rows, as an extra row whose probe is ``"fine-tuned"``;
 ``{"pretrained": false}`` trains the same network from its initial weights). A parameter value
@@ -70,6 +78,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 
 from .. import embedders as _embedders
+from ..baselines import RocketFeatures
 from ..embedders import UntrainedEmbedder
 from ..probes import PROBES, make_probe
 from ..robustness import PERTURBATIONS
@@ -79,15 +88,17 @@ __all__ = ["BenchmarkConfig", "available_configs", "load_config"]
 
 _LOADERS = ("ucr", "darwin", "tabular", "sklearn", "synthetic_ts")
 _EMBEDDERS = {name: getattr(_embedders, name) for name in _embedders.__all__}
+# The ROCKET baselines are fitted like the embedders: on every training series, no labels.
+_EMBEDDERS["RocketFeatures"] = RocketFeatures
 _TOP_KEYS = {
     "name", "description", "datasets", "perturbation", "seeds", "probes", "embedders",
-    "label_fraction", "min_per_class", "baseline", "estimated_minutes",
+    "label_fraction", "min_per_class", "baseline", "estimated_minutes", "report",
 }
 _EMBEDDER_KEYS = {
     "estimator", "params", "untrained", "impute", "scale", "flatten", "supervised", "probes",
-    "finetune", "onehot",
+    "finetune", "onehot", "cache",
 }
-_DATASET_KEYS = {"loader", "name", "params", "test_size", "max_train", "max_test"}
+_DATASET_KEYS = {"loader", "name", "params", "test_size", "max_train", "max_test", "group"}
 
 
 class ConfigError(ValueError):
@@ -104,6 +115,7 @@ class DatasetSpec:
     test_size: float = 0.3
     max_train: int | None = None
     max_test: int | None = None
+    group: str | None = None
 
 
 @dataclass(frozen=True)
@@ -121,13 +133,13 @@ class EmbedderSpec:
     supervised: bool | None = None
     probes: tuple | None = None
     finetune: dict | None = None
+    cache: bool = True
 
     @property
     def is_raw(self) -> bool:
         return self.estimator == "raw"
 
-    def build(self):
-        """A fresh unfitted transformer for this row (``None`` for raw features)."""
+    def _preprocessing_steps(self) -> list:
         steps = []
         if self.onehot:
             steps.append(("onehot", make_column_transformer(
@@ -138,13 +150,30 @@ class EmbedderSpec:
         if self.flatten:
             steps.append(("flatten", FunctionTransformer(flatten_series)))
         if self.impute is not None:
-            steps.append(("impute", SimpleImputer(strategy=self.impute)))
+            steps.append(("impute", _imputer(self.impute)))
         if self.scale:
             steps.append(("scale", StandardScaler()))
-        if not self.is_raw:
-            model = _EMBEDDERS[self.estimator](**_resolve_callables(self.params))
-            if self.untrained:
-                model = UntrainedEmbedder(model)
+        return steps
+
+    def build_preprocessing(self):
+        """The steps before the estimator (one-hot, flatten, impute, scale), or ``None``."""
+        steps = self._preprocessing_steps()
+        if not steps:
+            return None
+        return steps[0][1] if len(steps) == 1 else Pipeline(steps)
+
+    def build_estimator(self):
+        """The row's estimator alone (``None`` for raw features)."""
+        if self.is_raw:
+            return None
+        model = _EMBEDDERS[self.estimator](**_resolve_callables(self.params))
+        return UntrainedEmbedder(model) if self.untrained else model
+
+    def build(self):
+        """A fresh unfitted transformer for this row (``None`` for raw features)."""
+        steps = self._preprocessing_steps()
+        model = self.build_estimator()
+        if model is not None:
             steps.append(("embedder", model))
         if not steps:
             return None
@@ -191,6 +220,9 @@ class BenchmarkConfig:
         Smallest number of labelled rows per class.
     baseline : tuple of (str, str) or None, default=None
         ``(embedder, probe)`` of the row paired differences are taken against.
+    report : {"datasets", "suite"}, default="datasets"
+        One table per dataset, or the suite report (over datasets, per condition: mean
+        accuracy, mean rank, tests against the baseline, critical-difference diagrams).
     raw : dict, default={}
         The config as parsed from JSON, written next to the results.
 
@@ -217,6 +249,7 @@ class BenchmarkConfig:
     label_fractions: tuple = (1.0,)
     min_per_class: int = 2
     baseline: tuple | None = None
+    report: str = "datasets"
     raw: dict = field(default_factory=dict, repr=False, compare=False)
 
     def replace(self, *, seeds=None, rates=None) -> BenchmarkConfig:
@@ -227,6 +260,27 @@ class BenchmarkConfig:
         if rates is not None:
             raw["perturbation"]["rates"] = list(rates)
         return parse_config(raw)
+
+
+def _imputer(strategy: str):
+    """``strategy`` for numeric columns, the most frequent value for categorical ones.
+
+    A mixed table keeps its categorical columns (now without NaN) for the embedders that
+    encode them; an array (all numeric) is imputed as a whole.
+    """
+    return make_column_transformer(
+        (SimpleImputer(strategy=strategy), _numeric_columns),
+        (SimpleImputer(strategy="most_frequent"), _categorical_columns),
+        remainder="passthrough", verbose_feature_names_out=False,
+    ).set_output(transform="pandas")
+
+
+def _numeric_columns(X) -> list:
+    """Every column of an array; the numeric (non-categorical) columns of a DataFrame."""
+    if not hasattr(X, "dtypes"):
+        return list(range(X.shape[1]))
+    categorical = set(_categorical_columns(X))
+    return [c for c in X.columns if c not in categorical]
 
 
 def _categorical_columns(X) -> list:
@@ -311,8 +365,12 @@ def _parse_dataset(entry, index) -> DatasetSpec:
     params = entry.get("params", {})
     if not isinstance(params, dict):
         raise ConfigError(f"{where}: params must be a dict; got {params!r}.")
+    group = entry.get("group")
+    if group is not None and not isinstance(group, str):
+        raise ConfigError(f"{where}: group must be a string (e.g. 'tuning'); got {group!r}.")
     return DatasetSpec(loader=loader, name=name, params=dict(params), test_size=test_size,
-                       max_train=entry.get("max_train"), max_test=entry.get("max_test"))
+                       max_train=entry.get("max_train"), max_test=entry.get("max_test"),
+                       group=group)
 
 
 def _parse_embedder(name, entry) -> EmbedderSpec:
@@ -335,7 +393,7 @@ def _parse_embedder(name, entry) -> EmbedderSpec:
     impute = entry.get("impute")
     if impute not in (None, "mean", "median"):
         raise ConfigError(f"{where}: impute must be 'mean', 'median' or absent; got {impute!r}.")
-    for flag in ("untrained", "flatten", "scale", "onehot"):
+    for flag in ("untrained", "flatten", "scale", "onehot", "cache"):
         if not isinstance(entry.get(flag, False), bool):
             raise ConfigError(f"{where}: {flag} must be true or false.")
     if entry.get("untrained") and estimator == "raw":
@@ -348,11 +406,11 @@ def _parse_embedder(name, entry) -> EmbedderSpec:
         finetune = {}
     if finetune is False:
         finetune = None
-    if finetune is not None and (not isinstance(finetune, dict) or estimator == "raw" or any(
-            entry.get(k) for k in ("untrained", "impute", "scale", "flatten", "onehot"))):
+    if finetune is not None and (not isinstance(finetune, dict) or entry.get("untrained")
+                                 or estimator not in _embedders.__all__):
         raise ConfigError(f"{where}: finetune must be true or a dict of FineTunedClassifier "
-                          "parameters, on a bare trained skcontrast embedder (no untrained, "
-                          "impute, scale, flatten or onehot).")
+                          "parameters, on a trained skcontrast embedder (not untrained; "
+                          "preprocessing steps are fitted on every training row first).")
     if probes == () and finetune is None:
         raise ConfigError(f"{where}: 'probes': [] leaves nothing to score; give probes or "
                           "'finetune'.")
@@ -368,6 +426,7 @@ def _parse_embedder(name, entry) -> EmbedderSpec:
         supervised=entry.get("supervised"),
         probes=probes,
         finetune=finetune,
+        cache=entry.get("cache", True),
     )
     try:
         spec.build()  # invalid parameter names fail here, not hours into a run
@@ -435,6 +494,12 @@ def parse_config(raw: dict) -> BenchmarkConfig:
         if baseline["embedder"] not in entries:
             raise ConfigError(f"baseline: no embedder row named {baseline['embedder']!r}.")
         baseline = (baseline["embedder"], baseline["probe"])
+    report = raw.get("report", "datasets")
+    if report not in ("datasets", "suite"):
+        raise ConfigError(f"report must be 'datasets' or 'suite'; got {report!r}.")
+    if report == "suite" and baseline is None:
+        raise ConfigError("report 'suite' compares every model with a baseline: add "
+                          "'baseline': {'embedder': ..., 'probe': ...}.")
     return BenchmarkConfig(
         name=name,
         description=raw.get("description", ""),
@@ -449,6 +514,7 @@ def parse_config(raw: dict) -> BenchmarkConfig:
         label_fractions=fractions,
         min_per_class=min_per_class,
         baseline=baseline,
+        report=report,
         raw=copy.deepcopy(raw),
     )
 

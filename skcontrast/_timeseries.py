@@ -14,7 +14,8 @@ import numpy as np
 
 from ._preprocessing import _row_blocks
 
-__all__ = ["TrainingSeries", "centre_observed_span", "drop_all_missing", "split_long_series"]
+__all__ = ["TrainingSeries", "centre_observed_span", "drop_all_missing",
+           "fill_missing_timestamps", "split_long_series"]
 
 
 def _check_collection(x) -> np.ndarray:
@@ -230,3 +231,54 @@ class TrainingSeries:
         for i in np.flatnonzero(offset):
             out[i] = np.roll(out[i], offset[i], axis=0)
         return out
+
+
+def fill_missing_timestamps(X) -> np.ndarray:
+    """Fill NaN timestamps: linearly between observed neighbours, the nearest value at the ends.
+
+    The ROCKET transforms take neither missing values nor series of different lengths.
+    A gap inside a series is bridged by a straight line; a series that starts late or
+    ends early (how the archive stores unequal lengths: NaN at the end) is extended with
+    its first or last observed value (edge padding). Channels are filled independently.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_channels, n_timesteps)
+        Series with NaN for missing values. Not modified.
+
+    Returns
+    -------
+    filled : ndarray of shape (n_samples, n_channels, n_timesteps)
+        float64, without NaN.
+
+    Raises
+    ------
+    ValueError
+        If a channel of a series has no observed value (nothing to fill it from).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skcontrast.baselines import fill_missing_timestamps
+    >>> fill_missing_timestamps(np.array([[[np.nan, 1.0, np.nan, 3.0, np.nan]]]))
+    array([[[1., 1., 2., 3., 3.]]])
+    """
+    X = np.asarray(X, dtype=np.float64)
+    missing = np.isnan(X)
+    if not missing.any():
+        return X
+    empty = missing.all(axis=2)
+    if empty.any():
+        series, channel = np.argwhere(empty)[0]
+        raise ValueError(
+            f"Series {series} has no observed value in channel {channel}: nothing to fill "
+            "its missing timestamps from. Drop such series (or channels) first."
+        )
+    filled = X.copy()
+    steps = np.arange(X.shape[2])
+    for i, c in zip(*np.nonzero(missing.any(axis=2))):
+        x = filled[i, c]
+        gap = missing[i, c]
+        # np.interp holds the end values constant outside the observed span: edge padding.
+        x[gap] = np.interp(steps[gap], steps[~gap], x[~gap])
+    return filled

@@ -26,6 +26,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._compat import Interval, StrOptions, _check_feature_names, _fit_context
 from ._input import as_3d_series
+from ._timeseries import fill_missing_timestamps
 
 __all__ = ["ROCKET_KINDS", "RocketFeatures", "aeon_available", "fill_missing_timestamps"]
 
@@ -70,57 +71,6 @@ def _import_transforms():
             'install it with `pip install "skcontrast[baselines]"` (or `pip install aeon`).'
         ) from exc
     return {"minirocket": MiniRocket, "multirocket": MultiRocket, "hydra": HydraTransformer}
-
-
-def fill_missing_timestamps(X) -> np.ndarray:
-    """Fill NaN timestamps: linearly between observed neighbours, the nearest value at the ends.
-
-    The ROCKET transforms take neither missing values nor series of different lengths.
-    A gap inside a series is bridged by a straight line; a series that starts late or
-    ends early (how the archive stores unequal lengths: NaN at the end) is extended with
-    its first or last observed value (edge padding). Channels are filled independently.
-
-    Parameters
-    ----------
-    X : ndarray of shape (n_samples, n_channels, n_timesteps)
-        Series with NaN for missing values. Not modified.
-
-    Returns
-    -------
-    filled : ndarray of shape (n_samples, n_channels, n_timesteps)
-        float64, without NaN.
-
-    Raises
-    ------
-    ValueError
-        If a channel of a series has no observed value (nothing to fill it from).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from skcontrast.baselines import fill_missing_timestamps
-    >>> fill_missing_timestamps(np.array([[[np.nan, 1.0, np.nan, 3.0, np.nan]]]))
-    array([[[1., 1., 2., 3., 3.]]])
-    """
-    X = np.asarray(X, dtype=np.float64)
-    missing = np.isnan(X)
-    if not missing.any():
-        return X
-    empty = missing.all(axis=2)
-    if empty.any():
-        series, channel = np.argwhere(empty)[0]
-        raise ValueError(
-            f"Series {series} has no observed value in channel {channel}: nothing to fill "
-            "its missing timestamps from. Drop such series (or channels) first."
-        )
-    filled = X.copy()
-    steps = np.arange(X.shape[2])
-    for i, c in zip(*np.nonzero(missing.any(axis=2))):
-        x = filled[i, c]
-        gap = missing[i, c]
-        # np.interp holds the end values constant outside the observed span: edge padding.
-        x[gap] = np.interp(steps[gap], steps[~gap], x[~gap])
-    return filled
 
 
 def _hydra_scaler(H: np.ndarray):

@@ -155,9 +155,10 @@ def fit_embedder(embedder, X, y=None):
     Rows whose label is missing (``None`` or ``NaN`` in ``y``) still carry their
     features. Self-supervised embedders are fitted on every row without labels;
     embedders that use labels where they are known and train on unlabelled rows too
-    (:class:`~skcontrast.ExpCLREmbedder`, whose class sets ``_fits_unlabelled_rows``)
-    get the partial labels; supervised ones (their tags require ``y``, e.g.
-    :class:`~skcontrast.SupConEmbedder`) get the labelled rows only.
+    (:class:`~skcontrast.ExpCLREmbedder`, :class:`~skcontrast.SupConEmbedder` with
+    ``unlabelled="instance"``: ``_fits_unlabelled_rows`` is true) get the partial
+    labels; supervised ones (their tags require ``y``, e.g.
+    ``SupConEmbedder(unlabelled="drop")``) get the labelled rows only.
 
     Parameters
     ----------
@@ -187,7 +188,7 @@ def fit_embedder(embedder, X, y=None):
     # FrozenEstimator require it positionally.
     if y is None:
         return embedder.fit(X, None)
-    if getattr(type(embedder), "_fits_unlabelled_rows", False):
+    if getattr(embedder, "_fits_unlabelled_rows", False):
         return embedder.fit(X, y)
     if embedder.__sklearn_tags__().target_tags.required:
         return embedder.fit(*labelled_subset(X, y))

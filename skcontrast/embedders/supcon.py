@@ -7,6 +7,7 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
+import pandas as pd
 import torch
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_consistent_length, column_or_1d
@@ -40,6 +41,13 @@ class SupConEmbedder(TabularOrSeriesInputMixin, EarlyStoppingMixin, BaseContrast
     ℓ2-normalised output of a projection head, with temperature ``temperature``.
     The head is discarded after training; :meth:`transform` returns the encoder's
     output. :meth:`fit` needs the class labels ``y``.
+
+    **Unlabelled samples** (``NaN`` or ``None`` in ``y``; ``unlabelled="instance"``) are
+    each their own class: their only positive is their other view, so the loss is
+    SupCon on the labelled samples and SimCLR's NT-Xent on the others, in one objective
+    (the SupCon paper's reading of the unsupervised case). This is the semi-supervised
+    protocol of :class:`~skcontrast.probes.ProbeClassifier` and
+    :func:`~skcontrast.utils.fit_embedder`: every row is used, labels where known.
 
     **Input.** ``input_type="auto"`` reads 3-D input ``(n_samples, n_channels,
     n_timesteps)`` as time series and 2-D input as tabular rows. Univariate series
@@ -122,7 +130,13 @@ class SupConEmbedder(TabularOrSeriesInputMixin, EarlyStoppingMixin, BaseContrast
         Draw every batch with all classes equally represented (round-robin over the
         classes in a random order, rows of each class drawn with replacement), so
         rare classes take part in every batch. An epoch still has
-        ``n_samples / batch_size`` batches.
+        ``n_samples / batch_size`` batches. Needs every label.
+    unlabelled : {"instance", "drop"}, default="instance"
+        What a missing label (``NaN``/``None``) means. ``"instance"``: the sample is its
+        own class (semi-supervised, see above); :func:`~skcontrast.utils.fit_embedder`
+        then fits on every row. ``"drop"``: every label is required (missing ones are
+        an error), and :func:`~skcontrast.utils.fit_embedder` fits on the labelled rows
+        only.
     batch_size : int, default=64
         Samples per batch (two views each). Clipped to the number of training samples.
     max_epochs : int or None, default=None
@@ -176,7 +190,9 @@ class SupConEmbedder(TabularOrSeriesInputMixin, EarlyStoppingMixin, BaseContrast
     encoder_ : torch.nn.Module
         The trained encoder (without the projection head).
     classes_ : ndarray of shape (n_classes,)
-        Class labels seen in :meth:`fit`.
+        Class labels seen in :meth:`fit` (the known ones).
+    n_labelled_ : int
+        Number of training samples with a known label.
     input_type_ : {"tabular", "time_series"}
         How the training data was read.
     mean_, scale_ : ndarray of shape (n_features,)
@@ -235,6 +251,7 @@ class SupConEmbedder(TabularOrSeriesInputMixin, EarlyStoppingMixin, BaseContrast
         "crop_min_fraction": [Interval(Real, 0, 1, closed="right")],
         "mask_p": [Interval(Real, 0, 1, closed="left")],
         "balanced_batches": ["boolean"],
+        "unlabelled": [StrOptions({"instance", "drop"})],
     }
 
     # Inside a torch.distributed process group, batches are sharded over the ranks.
@@ -258,6 +275,7 @@ class SupConEmbedder(TabularOrSeriesInputMixin, EarlyStoppingMixin, BaseContrast
         crop_min_fraction=0.8,
         mask_p=0.1,
         balanced_batches=False,
+        unlabelled="instance",
         batch_size=64,
         max_epochs=None,
         learning_rate=1e-3,
@@ -289,6 +307,7 @@ class SupConEmbedder(TabularOrSeriesInputMixin, EarlyStoppingMixin, BaseContrast
         self.crop_min_fraction = crop_min_fraction
         self.mask_p = mask_p
         self.balanced_batches = balanced_batches
+        self.unlabelled = unlabelled
         self.batch_size = batch_size
         self.max_epochs = max_epochs
         self.learning_rate = learning_rate
@@ -306,31 +325,55 @@ class SupConEmbedder(TabularOrSeriesInputMixin, EarlyStoppingMixin, BaseContrast
         self.verbose = verbose
 
     # ------------------------------------------------------------------ hooks
+    @property
+    def _fits_unlabelled_rows(self) -> bool:
+        """Whether ``fit`` takes rows without a label (``unlabelled="instance"``)."""
+        return self.unlabelled == "instance"
+
     def _validate_y(self, X, y):
         name = type(self).__name__
         if y is None:
             raise ValueError(
                 f"{name} requires y to be passed, but the target y is None: supervised "
-                "contrastive learning needs the class label of every training sample. "
-                "Without labels use SCARFEmbedder (tabular) or TS2VecEmbedder (time series)."
+                "contrastive learning needs class labels (NaN or None for unlabelled "
+                "samples). Without any label use SCARFEmbedder (tabular) or TS2VecEmbedder "
+                "(time series)."
             )
         y = column_or_1d(y, warn=True)
         check_consistent_length(X, y)
-        if y.dtype.kind == "f" and np.isnan(y).any():
+        missing = np.asarray(pd.isna(y), dtype=bool) if y.dtype.kind in "fcO" else (
+            np.zeros(y.shape[0], dtype=bool))
+        if missing.any() and self.unlabelled == "drop":
             raise ValueError(
-                f"y contains NaN: {name} needs the label of every sample. Drop the "
-                "unlabelled samples, or use ExpCLREmbedder, which accepts missing labels."
+                f"y contains NaN or None (unlabelled samples), but {name}(unlabelled='drop') "
+                "needs the label of every sample. Drop the unlabelled samples, or use "
+                "unlabelled='instance' (each unlabelled sample is its own class)."
             )
-        check_classification_targets(y)
-        classes = np.unique(y)
+        known = y[~missing]
+        if known.dtype == object:
+            known = np.asarray(known.tolist())  # None/NaN removed: the labels' own dtype
+        check_classification_targets(known)
+        classes = np.unique(known)
         if classes.size < 2:
+            found = "no known label" if classes.size == 0 else f"a single class ({classes[0]!r})"
             raise ValueError(
-                f"y has a single class ({classes[0]!r}); {name} contrasts classes and needs "
-                "at least 2. Pass labels of several classes, or use a self-supervised "
-                "embedder (SCARFEmbedder, TS2VecEmbedder)."
+                f"y has {found}; {name} contrasts classes and needs labels of at least 2. "
+                "Pass labels of several classes, or use a self-supervised embedder "
+                "(SCARFEmbedder, TS2VecEmbedder)."
+            )
+        if missing.any() and self.balanced_batches:
+            raise ValueError(
+                "balanced_batches=True draws batches class by class and cannot draw "
+                "unlabelled samples; use balanced_batches=False with partly labelled y."
             )
         self.classes_ = classes
-        return np.searchsorted(classes, y)
+        self.n_labelled_ = int((~missing).sum())
+        # An unlabelled sample is a class of its own: its only positive is its other view
+        # (SupCon reduces to SimCLR's NT-Xent there).
+        codes = np.empty(y.shape[0], dtype=np.int64)
+        codes[~missing] = np.searchsorted(classes, known)
+        codes[missing] = classes.size + np.arange(int(missing.sum()))
+        return codes
 
     def _check_params(self, X, y):
         self._check_validation_size(X.shape[0])
@@ -383,7 +426,9 @@ class SupConEmbedder(TabularOrSeriesInputMixin, EarlyStoppingMixin, BaseContrast
     def _make_task(self, X, codes, generator, device):
         labels = torch.from_numpy(codes.astype(np.int64))
         n_valid = self._n_validation(X.shape[0])
-        train_idx, valid_idx = stratified_split(X.shape[0], n_valid, generator, codes)
+        # The unlabelled samples (codes past the classes) form one stratum.
+        strata = np.minimum(codes, len(self.classes_))
+        train_idx, valid_idx = stratified_split(X.shape[0], n_valid, generator, strata)
         # Large numeric tables are streamed (identical values), see _split_rows.
         train_x, valid_x = self._split_rows(X, train_idx, valid_idx, device)
         n_train = len(train_idx)

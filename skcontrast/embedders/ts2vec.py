@@ -12,7 +12,7 @@ from torch.optim.swa_utils import AveragedModel, get_swa_multi_avg_fn
 
 from .._compat import Interval, StrOptions
 from .._input import SeriesInputMixin
-from .._timeseries import TrainingSeries
+from .._timeseries import TrainingSeries, fill_missing_timestamps
 from .._torch_utils import build_module
 from .._training import TrainingTask
 from ..augmentations.crops import overlapping_crops
@@ -20,6 +20,7 @@ from ..base import BaseContrastiveEmbedder
 from ..encoders.pooling import PooledSeriesEncoder
 from ..losses import LOSSES, make_loss
 from ..losses.hierarchical import hierarchical_contrastive_loss
+from ..losses.softclt import soft_hierarchical_contrastive_loss, soft_instance_weights
 
 __all__ = ["TS2VecEmbedder"]
 
@@ -42,6 +43,41 @@ def _host_counted_average(averaged: AveragedModel, model: nn.Module):
         averaged.n_averaged += 1
 
     return update
+
+
+class _SeriesDistances:
+    """SoftCLT's normalised distances between training series, a batch at a time.
+
+    The Euclidean distances between the (preprocessed, gap-filled) training series are
+    computed once in blocks to find the reference's normalisers, the smallest
+    off-diagonal distance and each column's largest (``O(N^2 T)`` time, ``O(N)`` memory);
+    a batch's distances are then computed on the fly. Holds a float32 copy of the series.
+    """
+
+    _BLOCK = 512
+
+    def __init__(self, series: np.ndarray, device):
+        # (N, T, C) with NaN -> (N, T * C), gaps interpolated, edges repeated.
+        filled = fill_missing_timestamps(np.transpose(series, (0, 2, 1)))
+        self.rows = torch.from_numpy(filled.reshape(len(filled), -1).astype(np.float32)).to(
+            device)
+        n = len(self.rows)
+        smallest, column_max = torch.inf, torch.zeros(n, device=device)
+        for lo in range(0, n, self._BLOCK):
+            block = torch.cdist(self.rows[lo:lo + self._BLOCK], self.rows)
+            column_max = torch.maximum(column_max, block.max(dim=0).values)
+            rows = torch.arange(lo, min(lo + self._BLOCK, n), device=device)
+            block[rows - lo, rows] = torch.inf
+            smallest = min(smallest, float(block.min()))
+        self.smallest = smallest
+        self.span = torch.where(column_max - smallest > 0, column_max - smallest,
+                                torch.ones_like(column_max))
+
+    def __call__(self, idx: torch.Tensor) -> torch.Tensor:
+        """The normalised ``(B, B)`` distances of the series ``idx`` (0 on the diagonal)."""
+        rows = self.rows[idx]
+        scaled = ((torch.cdist(rows, rows) - self.smallest) / self.span[idx][None, :])
+        return scaled.clamp_min(0.0).fill_diagonal_(0.0)
 
 
 class TS2VecEmbedder(SeriesInputMixin, BaseContrastiveEmbedder):
@@ -102,6 +138,19 @@ class TS2VecEmbedder(SeriesInputMixin, BaseContrastiveEmbedder):
         labels=None)``, applied at every level and timestamp to the two views'
         representations (slower: one call per timestamp). The temporal term is
         TS2Vec's.
+    soft_instance_tau : float or None, default=None
+        SoftCLT (Lee et al., ICLR 2024): soft instance-wise targets. A series' other
+        series become soft positives with weight ``2 * soft_instance_alpha *
+        sigmoid(-soft_instance_tau * D)``, ``D`` their normalised Euclidean distance as
+        raw series (see :mod:`skcontrast.losses.softclt`). ``None``: TS2Vec's hard
+        targets. The paper tunes it per dataset over 0.1 to 40; computing ``D`` costs
+        ``O(N^2 T)`` once per fit and a float32 copy of the series.
+    soft_temporal_tau : float or None, default=None
+        SoftCLT's soft temporal targets: timestamps ``k`` apart weigh ``2 * sigmoid(
+        -soft_temporal_tau * k)`` (sharper by 2 at every pyramid level). ``None``:
+        TS2Vec's hard targets. The paper tunes it per dataset over 0.1 to 2.5.
+    soft_instance_alpha : float, default=0.5
+        SoftCLT's ``alpha``: the largest weight of a soft positive (at distance 0).
     encoding_window : {"full_series", "multiscale"}, default="full_series"
         ``"full_series"`` max-pools over the whole series (``n_components`` features).
         ``"multiscale"`` concatenates max-pools over the whole series, its halves and
@@ -170,6 +219,9 @@ class TS2VecEmbedder(SeriesInputMixin, BaseContrastiveEmbedder):
         "temporal_unit": [Interval(Integral, 0, None, closed="left")],
         "alpha": [Interval(Real, 0, 1, closed="both")],
         "instance_loss": [StrOptions({"ts2vec"} | set(LOSSES)), nn.Module],
+        "soft_instance_tau": [Interval(Real, 0, None, closed="neither"), None],
+        "soft_temporal_tau": [Interval(Real, 0, None, closed="neither"), None],
+        "soft_instance_alpha": [Interval(Real, 0, 1, closed="right")],
         "encoding_window": [StrOptions({"full_series", "multiscale"})],
         "pooling": [StrOptions({"observed", "all"})],
     }
@@ -193,6 +245,9 @@ class TS2VecEmbedder(SeriesInputMixin, BaseContrastiveEmbedder):
         temporal_unit=0,
         alpha=0.5,
         instance_loss="ts2vec",
+        soft_instance_tau=None,
+        soft_temporal_tau=None,
+        soft_instance_alpha=0.5,
         encoding_window="full_series",
         pooling="all",
         inference_batch_size=256,
@@ -213,6 +268,9 @@ class TS2VecEmbedder(SeriesInputMixin, BaseContrastiveEmbedder):
         self.temporal_unit = temporal_unit
         self.alpha = alpha
         self.instance_loss = instance_loss
+        self.soft_instance_tau = soft_instance_tau
+        self.soft_temporal_tau = soft_temporal_tau
+        self.soft_instance_alpha = soft_instance_alpha
         self.encoding_window = encoding_window
         self.pooling = pooling
         self.inference_batch_size = inference_batch_size
@@ -226,6 +284,15 @@ class TS2VecEmbedder(SeriesInputMixin, BaseContrastiveEmbedder):
     def _min_timesteps(self):
         # The shortest crop has 2 ** (temporal_unit + 1) timestamps.
         return 2 ** (self.temporal_unit + 1)
+
+    def _check_params(self, X, y):
+        soft = self.soft_instance_tau is not None or self.soft_temporal_tau is not None
+        if soft and self.instance_loss != "ts2vec":
+            raise ValueError(
+                "soft_instance_tau / soft_temporal_tau (SoftCLT) soften TS2Vec's own loss; "
+                f"they cannot be combined with instance_loss={self.instance_loss!r}. Use "
+                "instance_loss='ts2vec', or set both soft parameters to None."
+            )
 
     def _n_iters(self, X) -> int | None:
         """The step budget: ``n_iters``, or the reference's rule for ``"auto"``."""
@@ -283,6 +350,9 @@ class TS2VecEmbedder(SeriesInputMixin, BaseContrastiveEmbedder):
         # A copy: the user's Module (a parameter) is never moved or modified.
         instance_loss = (None if self.instance_loss == "ts2vec"
                          else make_loss(copy.deepcopy(self.instance_loss)).to(device))
+        soft = self.soft_instance_tau is not None or self.soft_temporal_tau is not None
+        distances = (None if self.soft_instance_tau is None else
+                     _SeriesDistances(source.take(np.arange(len(source))), device))
 
         def batch_loss(idx, gen):
             x = take(idx)
@@ -300,6 +370,14 @@ class TS2VecEmbedder(SeriesInputMixin, BaseContrastiveEmbedder):
             z1 = encoder(view1, mask="binomial", generator=gen,
                          window=(view1.shape[1] - overlap, view1.shape[1]))
             z2 = encoder(view2, mask="binomial", generator=gen, window=(0, overlap))
+            if soft:
+                weights = (None if distances is None else soft_instance_weights(
+                    distances(idx.to(device)), self.soft_instance_tau,
+                    self.soft_instance_alpha))
+                return soft_hierarchical_contrastive_loss(
+                    z1, z2, instance_weights=weights, temporal_tau=self.soft_temporal_tau,
+                    alpha=self.alpha, temporal_unit=self.temporal_unit,
+                )
             return hierarchical_contrastive_loss(
                 z1, z2, alpha=self.alpha, temporal_unit=self.temporal_unit,
                 instance_loss=instance_loss,

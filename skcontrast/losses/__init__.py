@@ -15,6 +15,12 @@ from .info_nce import InfoNCELoss, info_nce_loss
 from .npair import NPairLoss, npair_loss
 from .nt_xent import NTXentLoss
 from .soft_nearest_neighbour import SoftNearestNeighbourLoss, soft_nearest_neighbour_loss
+from .softclt import (
+    normalised_series_distances,
+    soft_hierarchical_contrastive_loss,
+    soft_instance_weights,
+    soft_temporal_weights,
+)
 from .supcon import SupConLoss, TwoViewSupConLoss, nt_xent_loss, supcon_loss
 from .triplet import TripletLoss, triplet_loss
 
@@ -42,9 +48,13 @@ __all__ = [
     "info_nce_loss",
     "instance_contrastive_loss",
     "make_loss",
+    "normalised_series_distances",
     "npair_loss",
     "nt_xent_loss",
+    "soft_hierarchical_contrastive_loss",
+    "soft_instance_weights",
     "soft_nearest_neighbour_loss",
+    "soft_temporal_weights",
     "supcon_loss",
     "temporal_contrastive_loss",
     "triplet_loss",

@@ -165,7 +165,7 @@ def uses_unlabelled_rows(estimator) -> bool:
     >>> uses_unlabelled_rows(LogisticRegression())
     False
     """
-    return bool(getattr(type(estimator), "_fits_unlabelled_rows", False))
+    return bool(getattr(estimator, "_fits_unlabelled_rows", False))
 
 
 def _run_one(

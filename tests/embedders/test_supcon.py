@@ -160,17 +160,69 @@ def test_input_never_modified(small_tabular, small_series):
         (lambda y: None, "requires y to be passed"),
         (lambda y: np.zeros_like(y), "single class"),
         (lambda y: np.where(np.arange(y.size) == 3, np.nan, y.astype(float)), "NaN"),
+        (lambda y: np.full(y.size, np.nan), "no known label"),
+        (lambda y: np.where(np.arange(y.size) < 3, y.astype(float), np.nan), "single class"),
         (lambda y: np.linspace(0, 1, y.size), "continuous"),
         (lambda y: y[:-1], "inconsistent numbers of samples"),
     ],
-    ids=["missing", "one-class", "nan", "continuous", "length"],
+    ids=["missing", "one-class", "nan-dropped", "all-unlabelled", "one-known-class",
+         "continuous", "length"],
 )
 def test_bad_labels_fail_before_training(small_tabular, make_y, match):
     X, y = small_tabular
     spy = TrainingSpy()
+    # unlabelled="drop" needs every label; the semi-supervised default accepts NaN.
+    params = {**FAST, "unlabelled": "drop"} if match == "NaN" else FAST
     with pytest.raises(ValueError, match=match):
-        SupConEmbedder(**FAST, callbacks=[spy]).fit(X, make_y(y))
+        SupConEmbedder(**params, callbacks=[spy]).fit(X, make_y(y))
     assert spy.started == 0
+
+
+@pytest.mark.parametrize("kind", ["tabular", "time_series"])
+def test_unlabelled_samples_are_classes_of_their_own(small_tabular, small_series, kind,
+                                                      monkeypatch):
+    X, y = small_tabular if kind == "tabular" else small_series
+    y_partial = np.where(np.arange(len(y)) % 3 == 0, y.astype(float), np.nan)
+    seen = []
+    original = supcon_module.supcon_loss
+
+    def record(z, labels, **kwargs):
+        seen.append(labels.clone())
+        return original(z, labels, **kwargs)
+
+    monkeypatch.setattr(supcon_module, "supcon_loss", record)
+    params = FAST if kind == "tabular" else FAST_TS
+    emb = SupConEmbedder(**params).fit(X, y_partial)
+    assert emb.n_labelled_ == int((~np.isnan(y_partial)).sum())
+    np.testing.assert_array_equal(emb.classes_, [0.0, 1.0])
+    for labels in seen:  # both views of a row carry the row's label
+        half = labels.numel() // 2
+        first = labels[:half]
+        assert torch.equal(first, labels[half:])
+        known, own = first[first < 2], first[first >= 2]
+        # Each unlabelled row has a label no other row of the batch has.
+        assert own.unique().numel() == own.numel()
+        assert set(known.tolist()) <= {0, 1}
+    assert any((labels >= 2).any() for labels in seen)
+
+
+def test_semi_supervised_uses_every_row_and_drop_only_the_labelled(small_tabular):
+    from skcontrast.utils import fit_embedder
+
+    X, y = small_tabular
+    y_partial = np.where(np.arange(len(y)) % 4 == 0, y, None).astype(object)
+    semi = fit_embedder(SupConEmbedder(**FAST), X, y_partial)
+    dropped = fit_embedder(SupConEmbedder(**FAST, unlabelled="drop"), X, y_partial)
+    assert semi.n_labelled_ == 15 and dropped.n_labelled_ == 15
+    # 60 rows (54 after the validation split) make 4 batches of 16; 15 rows make one.
+    assert len(semi.history_[0]["batches"]) == 4
+    assert len(dropped.history_[0]["batches"]) == 1
+    # With every label known the two modes are the same fit.
+    a = SupConEmbedder(**FAST).fit(X, y).transform(X)
+    b = SupConEmbedder(**FAST, unlabelled="drop").fit(X, y).transform(X)
+    np.testing.assert_array_equal(a, b)
+    with pytest.raises(ValueError, match="balanced_batches"):
+        SupConEmbedder(**FAST, balanced_batches=True).fit(X, y_partial)
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,6 @@
 """skcontrast: scikit-learn embedders trained with contrastive learning."""
 
+from ._health import TrainingCollapseWarning
 from ._persistence import ModelFileError, load
 from ._training import TrainingDivergedError
 from .embedders import (
@@ -14,5 +15,6 @@ from .finetune import FineTunedClassifier
 __version__ = "0.1.0.dev0"
 
 __all__ = ["ExpCLREmbedder", "FineTunedClassifier", "ModelFileError", "SCARFEmbedder",
-           "SupConEmbedder", "TS2VecEmbedder", "TrainingDivergedError", "UntrainedEmbedder",
+           "SupConEmbedder", "TS2VecEmbedder", "TrainingCollapseWarning", "TrainingDivergedError",
+           "UntrainedEmbedder",
            "__version__", "load"]

@@ -111,6 +111,10 @@ class TrainingTask:
         Parameters of ``module`` the optimiser leaves at their initial values: those
         the loss cannot see, whose gradient is round-off (Adam would turn it into
         full-size steps in a direction set by the CPU's summation order).
+    chance_loss : float or None
+        The loss of a model that tells no candidate apart (``ln`` of the number of
+        candidates per anchor), when the loss has one: a run whose loss never leaves it
+        learned nothing (see :mod:`skcontrast._health`).
     """
 
     module: nn.Module
@@ -121,6 +125,7 @@ class TrainingTask:
     result: nn.Module | None = None
     world_size: int = 1
     frozen: tuple[nn.Parameter, ...] = ()
+    chance_loss: float | None = None
 
     def optimised_parameters(self) -> list[nn.Parameter]:
         """The parameters of ``module`` that training updates (all but ``frozen``)."""

@@ -40,6 +40,10 @@ Method hooks
 ``_stopping_rule() -> StoppingRule or None``
     Early stopping on the task's validation records. Default: none
     (:class:`EarlyStoppingMixin` provides the usual one).
+``_health_fix() -> str``
+    What to try when a finished fit diverged or collapsed without a NaN (the advice in
+    the messages of :mod:`skcontrast._health`). Default: lower ``learning_rate``,
+    standardise, clip gradients.
 ``_positive_views(data, generator) -> (Tensor, Tensor) or None``
     Two views of preprocessed rows that the method treats as a positive pair, used by
     :meth:`positive_pairs` for the label-free diagnostics of :mod:`skcontrast.metrics`.
@@ -77,6 +81,7 @@ from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
 from ._compat import Interval, _fit_context
+from ._health import check_training_health, health_rows
 from ._input import SeriesInputMixin, TabularInputMixin, TabularOrSeriesInputMixin
 from ._persistence import PersistenceMixin
 from ._torch_utils import (
@@ -90,6 +95,7 @@ from ._torch_utils import (
 from ._training import StoppingRule, TrainingDivergedError, TrainingTask, train
 from .callbacks import training_callbacks
 from .distributed import world
+from .encoders.mlp import InputConcat
 
 __all__ = [
     "BaseContrastiveEmbedder",
@@ -295,6 +301,13 @@ class BaseContrastiveEmbedder(
         task = self._make_task(X, y, generator, device)
         history, n_steps, best_epoch = [], 0, None
         if train_encoder:
+            # The embeddings of a few rows before training, to tell a healthy run from one
+            # that exploded or collapsed without a NaN (see skcontrast._health).
+            idx = health_rows(X.shape[0])
+            rows = torch.from_numpy(self._preprocess(X.iloc[idx] if hasattr(X, "iloc")
+                                                     else X[idx]))
+            self.encoder_, self.device_ = task.trained, str(device)
+            before = self._learned_columns(self._embed(rows))
             max_epochs, max_steps = self._training_budget(X)
             # User callbacks may wrap the optimiser in a torch lr_scheduler: give them a
             # torch.optim one (same kernel, same weights; see make_adam).
@@ -319,6 +332,21 @@ class BaseContrastiveEmbedder(
         self.n_iter_ = len(history)
         self.n_steps_ = n_steps
         self.best_epoch_ = best_epoch
+        if train_encoder:
+            check_training_health(type(self).__name__, before,
+                                  self._learned_columns(self._embed(rows)),
+                                  self.loss_curve_, task.chance_loss, fix=self._health_fix())
+
+    def _learned_columns(self, Z: np.ndarray) -> np.ndarray:
+        """The columns of ``Z`` the encoder learns (without an ``[x, f(x)]`` input block)."""
+        network = self._network()
+        return Z[:, network.in_features:] if isinstance(network, InputConcat) else Z
+
+    def _health_fix(self) -> str:
+        """What to change when a fit diverged or collapsed (see skcontrast._health)."""
+        return (f"Lower learning_rate (now {self.learning_rate:g}; 1e-3 is the usual value), "
+                "standardize the input, or clip the gradients with "
+                "callbacks=[skorch.callbacks.GradientNormClipping(1.0)].")
 
     @property
     def _n_features_out(self):

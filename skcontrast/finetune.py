@@ -12,6 +12,7 @@ second early-stopping implementation and a second history format.
 
 from __future__ import annotations
 
+import math
 from numbers import Integral, Real
 
 import numpy as np
@@ -25,6 +26,7 @@ from sklearn.utils.validation import check_consistent_length, check_is_fitted, c
 from torch import nn
 
 from ._compat import Interval, _fit_context
+from ._health import check_training_health, health_rows
 from ._persistence import PersistenceMixin
 from ._sampling import stratified_split
 from ._torch_utils import (
@@ -325,6 +327,9 @@ class FineTunedClassifier(PersistenceMixin, ClassifierMixin, BaseEstimator):
                     "valid_acc": float((logits.argmax(dim=1) == valid_y).double().mean()),
                 }
 
+        # Encoder outputs of a few rows before training, for the health check after it.
+        sample = x[torch.from_numpy(health_rows(len(x))).to(device)]
+        before = self._network_outputs(network, sample)
         result = train(
             TrainingTask(module, len(train_x), batch_loss, validate),
             make_adam(module.parameters(), self.learning_rate,
@@ -351,6 +356,24 @@ class FineTunedClassifier(PersistenceMixin, ClassifierMixin, BaseEstimator):
                                        if "valid_loss" in r]
         self.n_iter_ = len(result.history)
         self.best_epoch_ = result.best_epoch
+        # Cross-entropy's chance value: uniform predictions over the classes.
+        check_training_health(
+            type(self).__name__, before,
+            self._network_outputs(network, sample.to(next(network.parameters()).device,
+                                                     next(network.parameters()).dtype)),
+            self.loss_curve_, math.log(n_classes) if n_classes > 1 else None,
+            fix=(f"Lower learning_rate (now {self.learning_rate:g}; 1e-3 is the usual "
+                 "value) or clip the gradients with "
+                 "callbacks=[skorch.callbacks.GradientNormClipping(1.0)]."))
+
+    @staticmethod
+    def _network_outputs(network, rows) -> np.ndarray:
+        training = network.training
+        network.eval()
+        with torch.no_grad():
+            out = network(rows).double().cpu().numpy()
+        network.train(training)
+        return out
 
     def _module_for_loading(self, name):
         if name != "module_":

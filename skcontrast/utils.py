@@ -7,6 +7,7 @@ from numbers import Real
 
 import numpy as np
 import pandas as pd
+from sklearn.pipeline import Pipeline
 
 __all__ = [
     "check_rate",
@@ -188,9 +189,11 @@ def fit_embedder(embedder, X, y=None):
     # FrozenEstimator require it positionally.
     if y is None:
         return embedder.fit(X, None)
-    if getattr(embedder, "_fits_unlabelled_rows", False):
+    # A pipeline (imputation, scaling... then the embedder) learns as its last step does.
+    final = embedder[-1] if isinstance(embedder, Pipeline) else embedder
+    if getattr(final, "_fits_unlabelled_rows", False):
         return embedder.fit(X, y)
-    if embedder.__sklearn_tags__().target_tags.required:
+    if final.__sklearn_tags__().target_tags.required:
         return embedder.fit(*labelled_subset(X, y))
     return embedder.fit(X, None)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import math
 import warnings
 from numbers import Real
 
@@ -302,6 +303,8 @@ class SCARFEmbedder(TabularInputMixin, EarlyStoppingMixin, BaseContrastiveEmbedd
                 )
                 return {"valid_loss": loss}
 
+        # InfoNCE's chance value: each anchor has batch_size candidates.
+        chance = math.log(min(self.batch_size, n_train)) if self.loss == "info_nce" else None
         return TrainingTask(nn.ModuleDict({"encoder": encoder, "head": head}),
                             n_train, batch_loss, validate, result=encoder,
-                            world_size=world_size)
+                            world_size=world_size, chance_loss=chance)

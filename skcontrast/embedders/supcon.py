@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import math
 import warnings
 from numbers import Integral, Real
 
@@ -500,9 +501,12 @@ class SupConEmbedder(TabularOrSeriesInputMixin, EarlyStoppingMixin, BaseContrast
                 )
                 return {"valid_loss": loss}
 
+        # SupCon's chance value: each of the 2B views has 2B - 1 candidates.
+        chance = (math.log(2 * min(self.batch_size, n_train) - 1) if self.loss == "supcon"
+                  else None)
         return TrainingTask(nn.ModuleDict({"encoder": encoder, "head": head}),
                             n_train, batch_loss, validate, result=encoder,
-                            world_size=world_size)
+                            world_size=world_size, chance_loss=chance)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -17,6 +17,7 @@ BaseContrastiveEmbedder)``.
 
 from __future__ import annotations
 
+import warnings
 from numbers import Integral
 
 import numpy as np
@@ -191,6 +192,14 @@ def as_3d_series(X, *, estimator_name: str = "The embedder") -> np.ndarray:
             "univariate series."
         )
     n_samples, n_channels, n_timesteps = arr.shape
+    if n_channels > n_timesteps > 0:
+        warnings.warn(
+            f"X has shape {arr.shape}: read as {n_channels} channels of {n_timesteps} "
+            f"timestamps each, since skcontrast's layout is (n_samples, n_channels, "
+            "n_timesteps). If your series are (n_samples, n_timesteps, n_channels), pass "
+            "X.transpose(0, 2, 1).",
+            UserWarning, stacklevel=4,
+        )
     if n_timesteps == 0 and n_channels == 1 and n_samples > 0:
         raise ValueError(
             f"Found array with 0 feature(s) (shape=({n_samples}, 0)) while a minimum of 1 is "
@@ -357,6 +366,13 @@ class TabularInputMixin:
     def _validate_X(self, X, *, reset):
         name = type(self).__name__
         check_array_like(X, name)
+        if input_ndim(X) == 3:
+            raise ValueError(
+                f"{name} takes tables of shape (n_samples, n_features), but X is 3-D "
+                f"(shape {np.shape(X)}): time series? Use TS2VecEmbedder (or SupConEmbedder "
+                "/ ExpCLREmbedder, which read 3-D input as series), or flatten them into "
+                "rows with skcontrast.utils.flatten_series(X)."
+            )
         mixed = (_has_categorical_columns(X, name) if reset
                  else bool(self.categorical_features_.any()))
         if mixed:

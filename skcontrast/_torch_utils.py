@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import os
 
 import numpy as np
 import torch
@@ -72,13 +73,36 @@ def available_devices() -> list[str]:
     return devices
 
 
+def available_cpus() -> int:
+    """CPUs this process may run on (its affinity mask where the OS has one)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not Linux
+        return os.cpu_count() or 1
+
+
+def check_n_threads(n_threads) -> None:
+    """Refuse a thread count the machine cannot run (OpenMP would try to allocate for it)."""
+    if n_threads is None:
+        return
+    cpus = available_cpus()
+    if n_threads > cpus:
+        raise ValueError(
+            f"n_threads={n_threads} is more than the {cpus} CPU(s) this process can use: "
+            f"use at most {cpus} (1 when several fits share the machine), or None for "
+            "torch's setting."
+        )
+
+
 @contextlib.contextmanager
 def torch_threads(n_threads: int | None):
     """Run the block with ``n_threads`` torch intra-op threads, then restore the setting.
 
-    ``None`` changes nothing. The setting is process-wide, so two fits in threads of one
+    ``None`` changes nothing; more threads than the process's CPUs is a ``ValueError``
+    (before anything runs). The setting is process-wide, so two fits in threads of one
     process (joblib's threading backend) see each other's; processes are independent.
     """
+    check_n_threads(n_threads)
     if n_threads is None or n_threads == torch.get_num_threads():
         yield
         return

@@ -93,7 +93,7 @@ from ._torch_utils import (
     torch_threads,
 )
 from ._training import StoppingRule, TrainingDivergedError, TrainingTask, train
-from .callbacks import training_callbacks
+from .callbacks import check_callbacks, training_callbacks
 from .distributed import world
 from .encoders.mlp import InputConcat
 
@@ -283,6 +283,7 @@ class BaseContrastiveEmbedder(
         X = self._validate_X(X, reset=True)
         y = self._validate_y(X, y)
         self._check_params(X, y)
+        check_callbacks(self.callbacks or [])
         rank, world_size = world()
         if train_encoder and self._data_parallel and self.batch_size % world_size:
             raise ValueError(

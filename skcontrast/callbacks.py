@@ -31,6 +31,7 @@ Examples
 
 from __future__ import annotations
 
+import inspect
 import logging
 import sys
 
@@ -56,13 +57,68 @@ def _enable_verbose_logging() -> None:
         logger.setLevel(logging.INFO)
 
 
+#: The keyword arguments the loop passes to each hook (after ``net``).
+HOOK_ARGUMENTS = {
+    "on_train_begin": ("X", "y"),
+    "on_epoch_begin": ("dataset_train", "dataset_valid"),
+    "on_batch_begin": ("batch", "training"),
+    "on_grad_computed": ("named_parameters", "X", "y", "training"),
+    "on_batch_end": ("batch", "training", "loss"),
+    "on_epoch_end": ("dataset_train", "dataset_valid"),
+    "on_train_end": ("X", "y"),
+}
+
+
+def check_callbacks(callbacks) -> None:
+    """Refuse, before training, callbacks the loop could not call.
+
+    A callback is an object with some of the hooks of :data:`HOOK_ARGUMENTS`, each taking
+    ``(net, **kwargs)``, or a plain callable ``f(net)``.
+
+    Raises
+    ------
+    TypeError
+        Naming the callback, the hook and the signature it needs.
+    """
+    for callback in callbacks:
+        hooks = {name: getattr(callback, name) for name in HOOK_ARGUMENTS
+                 if callable(getattr(callback, name, None))}
+        if not hooks:
+            if not callable(callback):
+                raise TypeError(
+                    f"callbacks must hold skorch-style callbacks (objects with hooks such as "
+                    f"on_epoch_end(net, **kwargs); subclass skcontrast.callbacks.Callback) or "
+                    f"callables f(net); got {callback!r}."
+                )
+            hooks = {"__call__": callback}
+        for name, hook in hooks.items():
+            try:
+                signature = inspect.signature(hook)
+            except (TypeError, ValueError):  # a builtin: nothing to check
+                continue
+            kwargs = {k: None for k in HOOK_ARGUMENTS.get(name, ())}
+            try:
+                signature.bind(None, **kwargs)
+            except TypeError as exc:
+                expected = (f"{name}(net, **kwargs)" if name != "__call__"
+                            else "f(net), run at the end of every epoch")
+                raise TypeError(
+                    f"The callback {callback!r} cannot be called by the training loop: its "
+                    f"{'hook ' + name if name != '__call__' else 'signature'} "
+                    f"{signature} does not accept what the loop passes ({exc}). It needs "
+                    f"{expected}."
+                ) from None
+
+
 def training_callbacks(callbacks, verbose) -> list:
-    """The callbacks of one fit: the user's, then what ``verbose`` asks for.
+    """The callbacks of one fit: the user's (checked, see :func:`check_callbacks`), then
+    what ``verbose`` asks for.
 
     ``verbose=1``: a progress bar (:class:`ProgressBar`); ``verbose >= 2``: one log line
     per epoch (:class:`EpochLogger`).
     """
     callbacks = list(callbacks or [])
+    check_callbacks(callbacks)
     if verbose == 1:
         callbacks.append(ProgressBar())
     elif verbose:

@@ -39,7 +39,7 @@ from ._torch_utils import (
 )
 from ._training import StoppingRule, TrainingTask, train
 from .base import BaseContrastiveEmbedder, fit_all_or_nothing
-from .callbacks import training_callbacks
+from .callbacks import check_callbacks, training_callbacks
 from .encoders.mlp import ProjectionHead
 from .utils import fit_embedder, labelled_subset
 
@@ -285,6 +285,7 @@ class FineTunedClassifier(PersistenceMixin, ClassifierMixin, BaseEstimator):
         check_classification_targets(y_labelled)
         labels = LabelEncoder().fit(y_labelled)
         codes = labels.transform(y_labelled).astype(np.int64)
+        check_callbacks(self.callbacks or [])  # before pre-training, not after it
         rng = check_random_state(self.random_state)
         embedder = self._fitted_embedder(X, y, rng)
         data = embedder.preprocess(X_labelled)  # the embedder's own validation of X

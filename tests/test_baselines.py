@@ -147,7 +147,7 @@ def test_probe_classifier_fits_the_features_without_labels_and_ridge_on_the_labe
     monkeypatch.setattr(RocketFeatures, "fit", spy)
     clf = ProbeClassifier(RocketFeatures(), probe="ridge", random_state=0).fit(X, y_few)
     assert seen["rocket"] == (40, None)  # every series, no labels
-    assert isinstance(clf.probe_, RidgeClassifierCV) and clf.n_labelled_ == 10
+    assert isinstance(clf.probe_[-1], RidgeClassifierCV) and clf.n_labelled_ == 10
     assert clf.score(X, y) > 0.9
 
 
@@ -178,11 +178,12 @@ def test_bad_parameters_fail_before_any_work():
 # --------------------------------------------------------------------- probes
 def test_ridge_probe_is_the_rocket_papers_classifier():
     ridge = make_probe("ridge")
-    assert isinstance(ridge, RidgeClassifierCV)
-    np.testing.assert_array_equal(ridge.alphas, np.logspace(-3, 3, 10))
+    assert [name for name, _ in ridge.steps] == ["check", "ridge"]
+    assert isinstance(ridge[-1], RidgeClassifierCV)
+    np.testing.assert_array_equal(ridge[-1].alphas, np.logspace(-3, 3, 10))
     np.testing.assert_array_equal(RIDGE_ALPHAS, np.logspace(-3, 3, 10))
     scaled = make_ridge_probe(scale=True)
-    assert [name for name, _ in scaled.steps] == ["scaler", "ridge"]
+    assert [name for name, _ in scaled.steps] == ["check", "scaler", "ridge"]
 
 
 @pytest.mark.parametrize("n, leaf", [(14, 1), (39, 1), (100, 5), (399, 19), (1000, 20)])

@@ -29,8 +29,18 @@ from skcontrast import (
     TS2VecEmbedder,
     UntrainedEmbedder,
 )
+from skcontrast.baselines import RocketFeatures, aeon_available
 from skcontrast.datasets import load_tabular, make_ts_classification
-from skcontrast.probes import ProbeClassifier, SVMProbe, evaluate_probes, make_probe
+from skcontrast.probes import (
+    GradientBoostingProbe,
+    ProbeClassifier,
+    SVMProbe,
+    evaluate_probes,
+    make_knn_probe,
+    make_logistic_probe,
+    make_probe,
+    make_ridge_probe,
+)
 from skcontrast.robustness import (
     hide_labels,
     inject_label_noise,
@@ -48,7 +58,8 @@ RAW = ("setting an array element with a sequence", "inhomogeneous", "mat1 and ma
        "size mismatch", "axes don't match", "out of bounds", "unhashable",
        "not supported between instances", "object of type", "can't multiply",
        "invalid literal", "must be real number, not",
-       "cannot reshape", "Don't want to call")
+       "cannot reshape", "Don't want to call", "could not convert string to float",
+       "Unknown label type: unknown", "unsupported operand type", "float() argument must be")
 
 TINY_MLP = dict(n_components=4, hidden_size=8, n_layers=2, max_epochs=1, batch_size=8,
                 random_state=0)
@@ -68,7 +79,15 @@ ESTIMATORS = {
                                              max_epochs=2, random_state=0),
     "Probe": lambda: ProbeClassifier(SCARFEmbedder(**TINY_MLP), random_state=0),
     "SVMProbe": lambda: SVMProbe(random_state=0),
+    "knn probe": make_knn_probe,
+    "logistic probe": lambda: make_logistic_probe(random_state=0),
+    "ridge probe": lambda: make_ridge_probe(scale=True),
+    "GradientBoostingProbe": lambda: GradientBoostingProbe(max_iter=5, random_state=0),
 }
+if aeon_available():
+    ESTIMATORS["RocketFeatures"] = lambda: RocketFeatures(random_state=0)
+CLASSIFIERS = {"SupCon", "SupCon series", "FineTuned", "Probe", "SVMProbe", "knn probe",
+               "logistic probe", "ridge probe", "GradientBoostingProbe"}
 
 
 class CaseTimeout(Exception):
@@ -165,13 +184,18 @@ def inputs(draw):
 @st.composite
 def targets(draw, n):
     kind = draw(st.sampled_from(["classes", "strings", "one class", "nan", "continuous",
-                                 "wrong length", "2d", "none", "bool"]))
+                                 "wrong length", "2d", "none", "bool", "mixed types", "set",
+                                 "object with None"]))
     base = np.arange(n) % 2
     return {"classes": base, "strings": np.where(base, "yes", "no"),
             "one class": np.zeros(n, dtype=int), "nan": np.where(base, np.nan, 1.0),
             "continuous": np.linspace(0, 1, n) + 0.123, "wrong length": np.arange(n + 1) % 2,
             "2d": np.stack([base, base], axis=1), "none": None,
-            "bool": base.astype(bool)}[kind]
+            "bool": base.astype(bool),
+            "mixed types": np.array([1 if b else "a" for b in base], dtype=object),
+            "set": set(base.tolist()),
+            "object with None": np.array([b if i % 3 else None for i, b in enumerate(base)],
+                                         dtype=object)}[kind]
 
 
 def _rows(X):
@@ -238,9 +262,9 @@ def run_case(name, make, X, y):
 @given(data=st.data())
 def test_estimators_on_generated_inputs(name, data):
     X = data.draw(inputs())
-    needs_y = name in {"SupCon", "SupCon series", "FineTuned", "Probe", "SVMProbe"}
+    needs_y = name in CLASSIFIERS
     y = data.draw(targets(max(_rows(X), 1))) if needs_y or data.draw(st.booleans()) else None
-    if needs_y and y is not None:
+    if needs_y and y is not None and not isinstance(y, set):
         y = y[: _rows(X)] if data.draw(st.booleans()) else y
     run_case(name, ESTIMATORS[name], X, y)
 
@@ -294,3 +318,21 @@ def test_loaders_and_generators(data):
             call(value)
         except (ValueError, TypeError) as exc:
             _check_error(exc, name)
+
+
+@pytest.mark.parametrize("name", sorted(CLASSIFIERS - {"SupCon", "SupCon series"}))
+def test_prediction_on_other_columns_than_fit_is_refused(name):
+    """Fitted on numbers, then given a frame with one more (categorical) column: an error
+    that names the problem, never a silent prediction."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(40, 3))
+    y = np.arange(40) % 2
+    fitted = ESTIMATORS[name]().fit(X, y)
+    other = pd.DataFrame(X, columns=["a", "b", "c"])
+    other["d"] = pd.Categorical(np.where(np.arange(40) % 2, "u", "v"))
+    for method in ("predict", "predict_proba", "decision_function"):
+        if not hasattr(fitted, method):
+            continue
+        with pytest.raises((ValueError, TypeError)) as info:
+            getattr(fitted, method)(other)
+        _check_error(info.value, type(fitted).__name__)

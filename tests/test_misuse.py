@@ -146,3 +146,83 @@ def test_nan_in_a_table_names_the_imputer_and_in_a_frame_names_the_column():
     frame = pd.DataFrame(X, columns=["a", "b", "c"]).assign(kind=["x", "y"] * 10)
     with pytest.raises(ValueError, match="NaN in the numeric column 'b'.*SimpleImputer"):
         SCARFEmbedder(**FAST).fit(frame)
+
+
+# ------------------------------------------------------------------ issue 21's families
+def test_n_threads_beyond_the_machine_is_refused_before_any_work():
+    from skcontrast._torch_utils import available_cpus
+
+    X = np.random.RandomState(0).normal(size=(30, 4))
+    for estimator in (SCARFEmbedder(n_threads=10**9, **FAST),
+                      FineTunedClassifier(SCARFEmbedder(**FAST), n_threads=10**9, **FAST)):
+        with pytest.raises(ValueError, match=f"more than the {available_cpus()} CPU"):
+            estimator.fit(X, np.arange(30) % 2)
+        assert not hasattr(estimator, "n_features_in_")
+    emb = SCARFEmbedder(**FAST).fit(X)
+    emb.set_params(n_threads=10**9)
+    with pytest.raises(ValueError, match="n_threads=1000000000"):
+        emb.transform(X)
+
+
+def test_a_3d_array_for_a_table_points_to_the_series_embedders():
+    with pytest.raises(ValueError, match="TS2VecEmbedder.*flatten_series"):
+        SCARFEmbedder(**FAST).fit(np.zeros((10, 2, 6)))
+    with pytest.raises(ValueError, match="got a 3-D array. For time series use input_type"):
+        SupConEmbedder(input_type="tabular", **FAST).fit(np.zeros((10, 2, 6)), np.arange(10) % 2)
+
+
+def test_series_that_look_transposed_warn():
+    X = np.random.RandomState(0).normal(size=(8, 30, 3))  # (n, T, C) by mistake
+    with pytest.warns(UserWarning, match=r"transpose\(0, 2, 1\)"):
+        TS2VecEmbedder(n_components=4, depth=1, n_iters=1, random_state=0).fit(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        TS2VecEmbedder(n_components=4, depth=1, n_iters=1, random_state=0).fit(
+            X.transpose(0, 2, 1))
+
+
+class _NoNet:
+    def on_epoch_end(self):
+        pass
+
+
+class _Fine:
+    def on_epoch_end(self, net, **kwargs):
+        pass
+
+
+@pytest.mark.parametrize("callback, match", [
+    (_NoNet(), r"hook on_epoch_end \(\) does not accept"),
+    (lambda: None, r"It needs f\(net\)"),
+    (3, "callables f\\(net\\)"),
+])
+def test_callbacks_with_the_wrong_signature_fail_before_training(callback, match):
+    X = np.random.RandomState(0).normal(size=(30, 4))
+    calls = []
+    emb = SCARFEmbedder(**FAST, callbacks=[_Fine(), callback, lambda net: calls.append(1)])
+    with pytest.raises(TypeError, match=match):
+        emb.fit(X)
+    assert calls == [] and not hasattr(emb, "encoder_")
+    with pytest.raises(TypeError, match=match):
+        FineTunedClassifier(SCARFEmbedder(**FAST), callbacks=[callback], **FAST).fit(
+            X, np.arange(30) % 2)
+
+
+@pytest.mark.parametrize("make", [make_knn_probe, SVMProbe], ids=["knn", "svm"])
+def test_probes_name_non_numeric_input_and_mixed_labels(make):
+    X = np.random.RandomState(0).normal(size=(20, 3))
+    y = np.arange(20) % 2
+    frame = pd.DataFrame(X, columns=list("abc")).assign(d=pd.Categorical(["u", "v"] * 10))
+    with pytest.raises(TypeError, match=r"column\(s\) 'd' of X are not numeric.*transform"):
+        make().fit(frame, y)
+    with pytest.raises(TypeError, match="array-like of rows.*got set"):
+        make().fit({1.0, 2.0}, y)
+    with pytest.raises(TypeError, match="not numbers"):
+        make().fit(X.astype(str).astype(object) + "x", y)
+    with pytest.raises(TypeError, match="mixes number and str"):
+        make().fit(X, np.array([1, "a"] * 10, dtype=object))
+    with pytest.raises(ValueError, match="missing label.*ProbeClassifier"):
+        make().fit(X, np.where(y == 0, np.nan, 1.0))
+    fitted = make().fit(X, y)
+    with pytest.raises((TypeError, ValueError), match="not numeric|features"):
+        fitted.predict(frame)

@@ -7,9 +7,10 @@ from sklearn.base import BaseEstimator, ClassifierMixin, clone, is_classifier
 from sklearn.exceptions import NotFittedError
 from sklearn.utils import check_random_state
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import check_is_fitted, column_or_1d
+from sklearn.utils.validation import check_consistent_length, check_is_fitted, column_or_1d
 
 from .._compat import HasMethods, _fit_context
+from .._input import check_array_like
 from .._persistence import PersistenceMixin
 from ..base import fit_all_or_nothing
 from ..utils import fit_embedder, labelled_subset, set_random_state
@@ -127,7 +128,12 @@ class ProbeClassifier(PersistenceMixin, ClassifierMixin, BaseEstimator):
         return fit_all_or_nothing(self, self._fit, X, y)
 
     def _fit(self, X, y):
+        check_array_like(X, "ProbeClassifier")
+        if isinstance(y, set | frozenset | dict | str) or y is None:
+            raise TypeError(f"ProbeClassifier needs y as a 1-D array-like of labels (None or "
+                            f"NaN for the unlabelled rows); got {type(y).__name__}.")
         y = column_or_1d(y, warn=True)
+        check_consistent_length(X, y)
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         X_labelled, y_labelled = labelled_subset(X, y)
         if len(y_labelled) == 0:

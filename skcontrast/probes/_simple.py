@@ -30,6 +30,8 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._compat import Interval, StrOptions, _fit_context
+from .._input import numeric_or_explain
+from ._checks import CheckedEmbeddings, check_probe_features, check_probe_labels
 from ._svm import SVMProbe
 
 __all__ = [
@@ -78,7 +80,8 @@ def make_knn_probe(n_neighbors: int = 1) -> Pipeline:
     Returns
     -------
     probe : sklearn.pipeline.Pipeline
-        Steps ``"scaler"`` and ``"knn"``, unfitted.
+        Steps ``"check"`` (input checks with clear messages), ``"scaler"`` and ``"knn"``,
+        unfitted.
 
     Examples
     --------
@@ -90,9 +93,8 @@ def make_knn_probe(n_neighbors: int = 1) -> Pipeline:
     """
     if isinstance(n_neighbors, bool) or not isinstance(n_neighbors, Integral) or n_neighbors < 1:
         raise ValueError(f"n_neighbors must be a positive integer; got {n_neighbors!r}.")
-    return Pipeline(
-        [("scaler", StandardScaler()), ("knn", KNeighborsClassifier(n_neighbors=n_neighbors))]
-    )
+    return Pipeline([("check", CheckedEmbeddings()), ("scaler", StandardScaler()),
+                     ("knn", KNeighborsClassifier(n_neighbors=n_neighbors))])
 
 
 def make_logistic_probe(random_state=None, max_iter: int = 1_000_000, C: float = 1.0,
@@ -119,8 +121,8 @@ def make_logistic_probe(random_state=None, max_iter: int = 1_000_000, C: float =
     Returns
     -------
     probe : sklearn.pipeline.Pipeline
-        Steps ``"scaler"`` (when ``scale``) and ``"logistic"`` (a
-        ``OneVsRestClassifier``), unfitted.
+        Steps ``"check"`` (input checks with clear messages), ``"scaler"`` (when
+        ``scale``) and ``"logistic"`` (a ``OneVsRestClassifier``), unfitted.
 
     Notes
     -----
@@ -139,7 +141,8 @@ def make_logistic_probe(random_state=None, max_iter: int = 1_000_000, C: float =
     """
     logistic = LogisticRegression(C=C, max_iter=max_iter, random_state=random_state)
     steps = [("scaler", StandardScaler())] if scale else []
-    return Pipeline([*steps, ("logistic", OneVsRestClassifier(logistic))])
+    return Pipeline([("check", CheckedEmbeddings()), *steps,
+                     ("logistic", OneVsRestClassifier(logistic))])
 
 
 #: Factories of the three TS2Vec probes, by name. Each takes keyword arguments
@@ -244,7 +247,11 @@ class GradientBoostingProbe(ClassifierMixin, BaseEstimator):
         -------
         self : GradientBoostingProbe
         """
-        X, y = validate_data(self, X, y, ensure_all_finite="allow-nan")
+        name = type(self).__name__
+        check_probe_features(X, name)
+        check_probe_labels(y, name)
+        X, y = numeric_or_explain(X, name, lambda X: validate_data(
+            self, X, y, ensure_all_finite="allow-nan"))
         leaf = self.min_samples_leaf
         if leaf == "auto":
             leaf = int(np.clip(X.shape[0] // 20, 1, 20))
@@ -259,7 +266,10 @@ class GradientBoostingProbe(ClassifierMixin, BaseEstimator):
 
     def _fitted_features(self, X):
         check_is_fitted(self, "estimator_")
-        return validate_data(self, X, reset=False, ensure_all_finite="allow-nan")
+        name = type(self).__name__
+        check_probe_features(X, name)
+        return numeric_or_explain(X, name, lambda X: validate_data(
+            self, X, reset=False, ensure_all_finite="allow-nan"))
 
     def predict(self, X):
         """Predicted classes of ``X``."""
@@ -334,8 +344,9 @@ def make_ridge_probe(scale: bool = False, alphas=None):
 
     Returns
     -------
-    probe : RidgeClassifierCV or Pipeline
-        Unfitted.
+    probe : sklearn.pipeline.Pipeline
+        Steps ``"check"`` (input checks with clear messages), ``"scaler"`` (when
+        ``scale``) and ``"ridge"``, unfitted.
 
     Examples
     --------
@@ -347,7 +358,8 @@ def make_ridge_probe(scale: bool = False, alphas=None):
     True
     """
     ridge = RidgeClassifierCV(alphas=RIDGE_ALPHAS if alphas is None else np.asarray(alphas))
-    return Pipeline([("scaler", StandardScaler()), ("ridge", ridge)]) if scale else ridge
+    steps = [("scaler", StandardScaler())] if scale else []
+    return Pipeline([("check", CheckedEmbeddings()), *steps, ("ridge", ridge)])
 
 
 PROBES = {

@@ -35,6 +35,7 @@ from .._compat import Interval, _fit_context, validate_data
 from .._input import numeric_or_explain
 from .._persistence import PersistenceMixin
 from ..base import fit_all_or_nothing
+from ._checks import check_probe_features, check_probe_labels
 
 __all__ = ["TS2VEC_C_GRID", "SVMProbe"]
 
@@ -249,6 +250,8 @@ class SVMProbe(PersistenceMixin, ClassifierMixin, BaseEstimator):
         return fit_all_or_nothing(self, self._fit, X, y)
 
     def _fit(self, X, y):
+        check_probe_features(X, "SVMProbe")
+        check_probe_labels(y, "SVMProbe")
         X, y = numeric_or_explain(X, "SVMProbe",
                                    lambda X: validate_data(self, X, y, reset=True))
         check_classification_targets(y)
@@ -338,6 +341,7 @@ class SVMProbe(PersistenceMixin, ClassifierMixin, BaseEstimator):
             scores, one column per class of ``classes_``.
         """
         check_is_fitted(self)
+        check_probe_features(X, "SVMProbe")
         X = numeric_or_explain(X, "SVMProbe", lambda X: validate_data(self, X, reset=False))
         return self.estimator_.decision_function(X)
 
@@ -355,6 +359,7 @@ class SVMProbe(PersistenceMixin, ClassifierMixin, BaseEstimator):
             Predicted labels.
         """
         check_is_fitted(self)
+        check_probe_features(X, "SVMProbe")
         X = numeric_or_explain(X, "SVMProbe", lambda X: validate_data(self, X, reset=False))
         return self.estimator_.predict(X)
 
@@ -376,5 +381,6 @@ class SVMProbe(PersistenceMixin, ClassifierMixin, BaseEstimator):
             Probabilities, columns in the order of ``classes_``.
         """
         check_is_fitted(self)
+        check_probe_features(X, "SVMProbe")
         X = numeric_or_explain(X, "SVMProbe", lambda X: validate_data(self, X, reset=False))
         return self.calibrator_.predict_proba(X)

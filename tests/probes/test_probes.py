@@ -183,12 +183,14 @@ def test_sklearn_compatible(estimator, check):
 # ------------------------------------------------------------------ the other probes
 def test_knn_and_logistic_probes_follow_ts2vec():
     knn = make_knn_probe()
-    assert isinstance(knn.steps[0][1], StandardScaler)
-    assert isinstance(knn.steps[1][1], KNeighborsClassifier)
-    assert knn.steps[1][1].n_neighbors == 1
+    # The first step only checks the input (clear messages); then TS2Vec's probe.
+    assert [name for name, _ in knn.steps] == ["check", "scaler", "knn"]
+    assert isinstance(knn.steps[1][1], StandardScaler)
+    assert isinstance(knn.steps[2][1], KNeighborsClassifier)
+    assert knn.steps[2][1].n_neighbors == 1
     logistic = make_logistic_probe(random_state=0)
-    assert isinstance(logistic.steps[0][1], StandardScaler)
-    ovr = logistic.steps[1][1]
+    assert isinstance(logistic.steps[1][1], StandardScaler)
+    ovr = logistic.steps[2][1]
     assert isinstance(ovr, OneVsRestClassifier)
     assert isinstance(ovr.estimator, LogisticRegression)
     assert ovr.estimator.random_state == 0

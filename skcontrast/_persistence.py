@@ -21,6 +21,7 @@ import importlib
 import io
 import json
 import math
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -64,7 +65,11 @@ def _skcontrast_classes() -> dict:
 
     names = [n for n in skcontrast.__all__ if n[0].isupper()]
     classes = {n: getattr(skcontrast, n) for n in names}
-    classes.update(ProbeClassifier=probes.ProbeClassifier, SVMProbe=probes.SVMProbe)
+    from skcontrast.probes._checks import CheckedEmbeddings
+
+    classes.update(ProbeClassifier=probes.ProbeClassifier, SVMProbe=probes.SVMProbe,
+                   GradientBoostingProbe=probes.GradientBoostingProbe,
+                   CheckedEmbeddings=CheckedEmbeddings)
     return {name: cls for name, cls in classes.items()
             if isinstance(cls, type) and hasattr(cls, "get_params")}
 
@@ -384,6 +389,17 @@ def load(path):
     except FileNotFoundError:
         raise
     except ValueError as exc:
+        if not zipfile.is_zipfile(path):
+            # np.load reads a file that is not a zip as a pickle, and refuses it: say
+            # which of the two it is (a pickle starts with the PROTO opcode 0x80).
+            with open(path, "rb") as file:
+                pickled = file.read(1) == b"\x80"
+            what = ("a pickle, and skcontrast never loads pickled objects" if pickled
+                    else "not an .npz archive")
+            raise ModelFileError(
+                f"{path} is not a skcontrast model file ({what}; a model is written by "
+                "estimator.save(path) and read by skcontrast.load(path))."
+            ) from exc
         raise ModelFileError(
             f"{path} holds pickled objects (or is damaged), and skcontrast model files never "
             f"do: refused without loading them ({exc})."

@@ -96,7 +96,9 @@ def plot_embedding(embeddings, y=None, *, method="pca", ax=None, title=None,
         Z = np.column_stack([Z[:, 0], np.zeros(len(Z))])
 
     if ax is None:
-        _, ax = plt.subplots(figsize=(5, 4.5))
+        # Constrained layout keeps the legend (outside the axes) inside the figure, so a
+        # plain fig.savefig does not cut it off.
+        _, ax = plt.subplots(figsize=(5.5, 4.5), layout="constrained")
     scatter_kws = {"s": 14, "alpha": 0.75, **scatter_kws}
     if y is None:
         ax.scatter(Z[:, 0], Z[:, 1], **scatter_kws)

@@ -48,7 +48,9 @@ def test_shipped_configs_load():
     for name in names:
         config = load_config(name)
         assert config.name == name and config.description
-        assert len(config.seeds) >= (3 if name == "quick" else 5)
+        # The suites trade seeds for datasets (68 and 21 of them, 3 seeds each).
+        assert len(config.seeds) >= (3 if name in {"quick", "series_suite", "table_suite"}
+                                     else 5)
     ecg = load_config("ecg200")
     assert ecg.perturbation == "missing_timestamps" and max(ecg.rates) == 0.5
     # Every time-series embedder and both controls appear in the committed ECG200 table.
@@ -164,6 +166,24 @@ def test_summary_report_and_files(tiny_results, tmp_path):
     assert env["command"] == "test" and env["torch"] and env["scikit-learn"]
     assert paths["png:iris"].stat().st_size > 1000
     assert "Environment: skcontrast" in paths["markdown"].read_text()
+
+
+def test_the_report_opens_with_the_takeaway_in_words():
+    # Two datasets, two seeds, one condition: a row better on 3 of 4 runs.
+    rows = []
+    for dataset, seed, raw, emb in [("a", 0, 0.80, 0.90), ("a", 1, 0.70, 0.75),
+                                    ("b", 0, 0.60, 0.55), ("b", 1, 0.50, 0.60)]:
+        for embedder, accuracy in (("raw", raw), ("SCARF", emb)):
+            rows.append(dict(dataset=dataset, perturbation="label_noise", rate=0.0,
+                             label_fraction=1.0, seed=seed, embedder=embedder,
+                             probe="logistic", accuracy=accuracy, auroc=np.nan,
+                             auprc=np.nan, fit_seconds=0.0, transform_seconds=0.0,
+                             probe_fit_seconds=0.0, n_features=2, embedding_reused=False))
+    report = markdown_report(pd.DataFrame(rows), title="t", baseline=("raw", "logistic"))
+    takeaway = report[report.index("**In short**"):report.index("## ")]
+    # Slow obvious arithmetic: mean 0.700 vs 0.650, difference +0.050, 3 of 4 runs better.
+    assert ("SCARF + logistic, beats raw + logistic (0.700 against 0.650, +0.050; "
+            "better in 3 of 4 runs)") in takeaway
 
 
 @pytest.mark.parametrize(

@@ -203,6 +203,13 @@ def test_a_pickle_or_a_random_file_is_refused(path):
         skcontrast.load(path)
 
 
+def test_a_text_file_is_named_as_not_a_model_file_not_as_pickled(path):
+    path.write_text("hello, this is a text file\n")
+    with pytest.raises(ModelFileError, match="not an .npz archive") as error:
+        skcontrast.load(path)
+    assert "pickled" not in str(error.value)
+
+
 def test_code_parameters_cannot_be_saved(path):
     emb = ExpCLREmbedder(expert_features=np.abs, max_epochs=2, random_state=0).fit(X)
     with pytest.raises(TypeError, match="expert_features is code.*default before saving"):

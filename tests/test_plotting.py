@@ -66,3 +66,16 @@ def test_errors_name_the_problem(data, kwargs, message):
         plot_embedding(data[0][:2])
     with pytest.raises(ValueError, match="NaN"):
         plot_embedding(np.full((5, 3), np.nan))
+
+
+def test_a_plain_savefig_keeps_the_legend_inside_the_figure(tmp_path):
+    rng = np.random.RandomState(0)
+    labels = np.repeat(["a long class name", "another class", "third"], 20)
+    ax = plot_embedding(rng.normal(size=(60, 5)), labels)
+    fig = ax.figure
+    fig.savefig(tmp_path / "plain.png")  # no bbox_inches="tight"
+    renderer = fig.canvas.get_renderer()
+    box = ax.get_legend().get_window_extent(renderer)
+    assert box.x0 >= 0 and box.y0 >= 0
+    assert box.x1 <= fig.bbox.width and box.y1 <= fig.bbox.height
+    plt.close(fig)

@@ -222,6 +222,8 @@ def markdown_report(results: pd.DataFrame, *, title: str = "", header: str = "",
     lines = [f"# {title}", ""] if title else []
     if header:
         lines += [header, ""]
+    if baseline is not None:
+        lines += _takeaway(results, baseline)
     for (dataset, perturbation), acc in accuracy.groupby(["dataset", "perturbation"], sort=False):
         conditions = _conditions(acc)
         by_fraction = len({f for f, _ in conditions}) > 1
@@ -264,6 +266,39 @@ def markdown_report(results: pd.DataFrame, *, title: str = "", header: str = "",
                 lines.append(f"| {embedder} | {probe} | " + " | ".join(cells) + " |")
             lines.append("")
     return "\n".join(lines)
+
+
+def _takeaway(results: pd.DataFrame, baseline) -> list[str]:
+    """"In short": per condition, the best row against the baseline, in words."""
+    base_name = " + ".join(baseline)
+    lines = ["**In short** (mean accuracy over datasets and seeds; the tables below give "
+             "the detail):", ""]
+    conditions = _conditions(results)
+    by_fraction = len({f for f, _ in conditions}) > 1
+    for fraction, rate in conditions:
+        part = _condition_frame(results, fraction, rate).dropna(subset=["accuracy"])
+        if part.empty:
+            continue
+        means = part.groupby(["embedder", "probe"], sort=False)["accuracy"].mean()
+        if baseline not in means.index:
+            continue
+        best = means.drop(index=baseline).idxmax() if len(means) > 1 else baseline
+        paired = part.set_index(["dataset", "seed"])
+        mine = paired[(paired["embedder"] == best[0]) & (paired["probe"] == best[1])]
+        base = paired[(paired["embedder"] == baseline[0]) & (paired["probe"] == baseline[1])]
+        diff = (mine["accuracy"] - base["accuracy"].reindex(mine.index)).dropna()
+        what = (f"{fraction:.0%} of the labels" if by_fraction else "")
+        noise = ("clean" if rate == 0
+                 else f"{rate:.0%} {part['perturbation'].iloc[0].replace('_', ' ')}")
+        when = ", ".join(w for w in (what, noise) if w)
+        verdict = ("beats" if diff.mean() > 0 else "loses to" if diff.mean() < 0
+                   else "ties with")
+        lines.append(
+            f"- {when}: the best row, {' + '.join(best)}, {verdict} {base_name} "
+            f"({means[best]:.3f} against {means[baseline]:.3f}, "
+            f"{diff.mean():+.3f}; better in {int((diff > 1e-12).sum())} of {len(diff)} runs)."
+        )
+    return [*lines, ""]
 
 
 def _summary_table(heading, summary, auroc, conditions, by_fraction, *, with_auroc):

@@ -44,16 +44,20 @@ def check_probe_features(X, name: str) -> None:
     if values.dtype.kind in "OUSV":
         try:
             values.astype(np.float64)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError) as error:
+            # numpy's own reason ("float() argument must be a string or a real number,
+            # not 'dict'") names the offending value.
             raise TypeError(f"{name} needs numeric features (embeddings), but X holds "
-                            f"values that are not numbers (dtype {values.dtype}). {fix}"
-                            ) from None
+                            f"values that are not numbers (dtype {values.dtype}: {error}). "
+                            f"{fix}") from None
 
 
 def check_probe_labels(y, name: str) -> None:
     """Raise unless ``y`` holds known class labels of one type."""
     if y is None:
-        raise ValueError(f"{name} is a classifier: it needs the labels y.")
+        # scikit-learn's wording, which its estimator checks look for.
+        raise ValueError(f"{name} is a classifier: it requires y to be passed, but the "
+                         "target y is None. Pass the labels of the rows of X.")
     if isinstance(y, set | frozenset | dict | str | bytes) or np.isscalar(y):
         raise TypeError(f"{name} needs y as a 1-D array-like of labels; got "
                         f"{type(y).__name__}.")
@@ -95,6 +99,7 @@ class CheckedEmbeddings(TransformerMixin, BaseEstimator):
     """
 
     _name = "The probe"
+    _parameter_constraints: dict = {}
 
     def fit(self, X, y=None):
         """Check ``X`` (and ``y`` when given); remember the number of features."""

@@ -129,7 +129,10 @@ class ProbeClassifier(PersistenceMixin, ClassifierMixin, BaseEstimator):
 
     def _fit(self, X, y):
         check_array_like(X, "ProbeClassifier")
-        if isinstance(y, set | frozenset | dict | str) or y is None:
+        if y is None:  # scikit-learn's wording, which its estimator checks look for
+            raise ValueError("ProbeClassifier requires y to be passed, but the target y is "
+                             "None. Pass the labels, with None or NaN for unlabelled rows.")
+        if isinstance(y, set | frozenset | dict | str):
             raise TypeError(f"ProbeClassifier needs y as a 1-D array-like of labels (None or "
                             f"NaN for the unlabelled rows); got {type(y).__name__}.")
         y = column_or_1d(y, warn=True)

@@ -194,7 +194,8 @@ def test_knn_and_logistic_probes_follow_ts2vec():
     assert isinstance(ovr, OneVsRestClassifier)
     assert isinstance(ovr.estimator, LogisticRegression)
     assert ovr.estimator.random_state == 0
-    assert set(PROBES) == {"svm", "knn", "logistic", "random_forest", "gradient_boosting"}
+    assert set(PROBES) == {"svm", "knn", "logistic", "ridge", "random_forest",
+                           "gradient_boosting"}
     assert isinstance(PROBES["svm"](), SVMProbe)
     forest = PROBES["random_forest"](random_state=3)
     assert forest.random_state == 3 and forest.n_estimators == 500

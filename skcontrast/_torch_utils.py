@@ -83,26 +83,33 @@ def available_cpus() -> int:
 
 def check_n_threads(n_threads) -> None:
     """Refuse a thread count the machine cannot run (OpenMP would try to allocate for it)."""
-    if n_threads is None:
+    if n_threads is None or n_threads == -1:
         return
     cpus = available_cpus()
     if n_threads > cpus:
         raise ValueError(
             f"n_threads={n_threads} is more than the {cpus} CPU(s) this process can use: "
-            f"use at most {cpus} (1 when several fits share the machine), or None for "
-            "torch's setting."
+            f"use at most {cpus}, -1 for all of them, or 1 (the default) when several "
+            "fits share the machine."
         )
+
+
+def resolve_n_threads(n_threads) -> int | None:
+    """The thread count to set: ``-1`` is every CPU of the process, ``None`` leaves torch's."""
+    return available_cpus() if n_threads == -1 else n_threads
 
 
 @contextlib.contextmanager
 def torch_threads(n_threads: int | None):
     """Run the block with ``n_threads`` torch intra-op threads, then restore the setting.
 
-    ``None`` changes nothing; more threads than the process's CPUs is a ``ValueError``
-    (before anything runs). The setting is process-wide, so two fits in threads of one
-    process (joblib's threading backend) see each other's; processes are independent.
+    ``None`` changes nothing; ``-1`` sets every CPU this process can use; more threads
+    than those CPUs is a ``ValueError`` (before anything runs). The setting is
+    process-wide, so two fits in threads of one process (joblib's threading backend) see
+    each other's; processes are independent.
     """
     check_n_threads(n_threads)
+    n_threads = resolve_n_threads(n_threads)
     if n_threads is None or n_threads == torch.get_num_threads():
         yield
         return

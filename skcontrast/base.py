@@ -80,7 +80,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
-from ._compat import Interval, _fit_context
+from ._compat import Interval, Options, _fit_context
 from ._health import check_training_health, health_rows
 from ._input import SeriesInputMixin, TabularInputMixin, TabularOrSeriesInputMixin
 from ._persistence import PersistenceMixin
@@ -174,7 +174,8 @@ class BaseContrastiveEmbedder(
         "max_epochs": [Interval(Integral, 1, None, closed="left"), None],
         "inference_batch_size": [Interval(Integral, 1, None, closed="left")],
         "device": [str, torch.device],
-        "n_threads": [Interval(Integral, 1, None, closed="left"), None],
+        "n_threads": [Interval(Integral, 1, None, closed="left"), Options(Integral, {-1}),
+                      None],
         "callbacks": [list, tuple, None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],

@@ -25,7 +25,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_consistent_length, check_is_fitted, column_or_1d
 from torch import nn
 
-from ._compat import Interval, _fit_context
+from ._compat import Interval, Options, _fit_context
 from ._health import check_training_health, health_rows
 from ._persistence import PersistenceMixin
 from ._sampling import stratified_split
@@ -135,10 +135,10 @@ class FineTunedClassifier(PersistenceMixin, ClassifierMixin, BaseEstimator):
         Early-stopping patience in epochs.
     device : {"auto", "cpu", "cuda"} or torch.device, default="auto"
         Torch device for fine-tuning.
-    n_threads : int or None, default=None
+    n_threads : int or None, default=1
         Torch intra-op threads while fitting (pre-training included) and predicting,
-        restored afterwards; ``None`` keeps torch's setting. See the embedders'
-        ``n_threads``.
+        restored afterwards; ``-1``: every CPU of the process; ``None`` keeps torch's
+        setting. See the embedders' ``n_threads``.
     callbacks : list, default=None
         Training callbacks (skorch's vocabulary, see :mod:`skcontrast.callbacks`).
     random_state : int, RandomState instance or None, default=None
@@ -191,7 +191,8 @@ class FineTunedClassifier(PersistenceMixin, ClassifierMixin, BaseEstimator):
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "device": [str, torch.device],
-        "n_threads": [Interval(Integral, 1, None, closed="left"), None],
+        "n_threads": [Interval(Integral, 1, None, closed="left"), Options(Integral, {-1}),
+                      None],
         "callbacks": [list, tuple, None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -202,7 +203,7 @@ class FineTunedClassifier(PersistenceMixin, ClassifierMixin, BaseEstimator):
 
     def __init__(self, embedder=None, *, prefit=False, pretrained=True, hidden_size=256,
                  max_epochs=200, batch_size=128, learning_rate=1e-3, validation_fraction=0.1,
-                 n_iter_no_change=10, device="auto", n_threads=None, callbacks=None,
+                 n_iter_no_change=10, device="auto", n_threads=1, callbacks=None,
                  random_state=None, verbose=0):
         self.embedder = embedder
         self.prefit = prefit

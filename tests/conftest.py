@@ -2,6 +2,13 @@ import numpy as np
 import pytest
 import torch
 from sklearn.datasets import load_breast_cancer
+from threadpoolctl import threadpool_limits
+
+# One thread per test process (torch and BLAS): the suite's small fits gain nothing from
+# more, and a machine busy with other work would make the threads wait on each other.
+# Tests about threads set their own count (tests/test_threads.py).
+torch.set_num_threads(1)
+threadpool_limits(limits=1)
 
 
 def pytest_collection_modifyitems(config, items):

@@ -108,7 +108,31 @@ def test_fine_tuning_uses_n_threads(two_threads):
     assert clf.predict_proba(X[:5]).shape == (5, 2)
 
 
-@pytest.mark.parametrize("bad", [0, -1, 1.5, True, "2"])
+def test_the_default_is_one_thread_and_minus_one_is_every_cpu(two_threads):
+    from skcontrast._torch_utils import available_cpus
+
+    recorder = _RecordThreads()
+    SCARFEmbedder(max_epochs=2, callbacks=[recorder], random_state=0).fit(X)
+    assert set(recorder.seen) == {1}
+    recorder = _RecordThreads()
+    SCARFEmbedder(max_epochs=2, n_threads=-1, callbacks=[recorder], random_state=0).fit(X)
+    assert set(recorder.seen) == {available_cpus()}
+    recorder = _RecordThreads()
+    SCARFEmbedder(max_epochs=2, n_threads=None, callbacks=[recorder], random_state=0).fit(X)
+    assert set(recorder.seen) == {2}  # None: torch's setting, here the fixture's
+    assert torch.get_num_threads() == 2
+
+
+def test_the_benchmark_runner_threads_govern_its_embedders():
+    from skcontrast.benchmark._config import EmbedderSpec
+
+    spec = EmbedderSpec(name="s", estimator="SCARFEmbedder")
+    assert spec.build_estimator().n_threads is None
+    spec = EmbedderSpec(name="s", estimator="SCARFEmbedder", params={"n_threads": 1})
+    assert spec.build_estimator().n_threads == 1
+
+
+@pytest.mark.parametrize("bad", [0, -2, 1.5, True, "2"])
 def test_invalid_n_threads_is_refused_before_training(bad):
     with pytest.raises(ValueError, match="n_threads"):
         SCARFEmbedder(n_threads=bad).fit(X)

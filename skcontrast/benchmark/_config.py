@@ -166,7 +166,12 @@ class EmbedderSpec:
         """The row's estimator alone (``None`` for raw features)."""
         if self.is_raw:
             return None
-        model = _EMBEDDERS[self.estimator](**_resolve_callables(self.params))
+        params = _resolve_callables(self.params)
+        accepts = "n_threads" in _EMBEDDERS[self.estimator]().get_params()
+        if accepts and "n_threads" not in params:
+            # The runner's --threads (its context) governs, not the estimator's default.
+            params["n_threads"] = None
+        model = _EMBEDDERS[self.estimator](**params)
         return UntrainedEmbedder(model) if self.untrained else model
 
     def build(self):

@@ -176,6 +176,7 @@ def _fine_tune(spec, model, data, seed):
     """
     X_train, y_train, X_test, y_test = data
     params = dict(spec.finetune)
+    params.setdefault("n_threads", None)  # the runner's --threads governs
     pretrained = params.pop("pretrained", True)
     if pretrained:
         preprocess = model[:-1] if isinstance(model, Pipeline) else None

@@ -108,13 +108,15 @@ class SCARFEmbedder(TabularInputMixin, EarlyStoppingMixin, BaseContrastiveEmbedd
         Rows per batch in :meth:`transform`.
     device : {"auto", "cpu", "cuda"} or str, default="auto"
         Torch device; ``"auto"`` uses CUDA when available. Resolved in :meth:`fit`.
-    n_threads : int or None, default=None
+    n_threads : int or None, default=1
         Torch intra-op threads while fitting and embedding (``torch.set_num_threads``
-        for the duration of the call, then restored). ``None`` keeps torch's setting
-        (one thread per core). Set 1 when several fits share the machine (on 2 busy
-        cores torch's default threads wait on each other: see
-        ``benchmarks/results/threads_contention.md``) or for results bit-identical
-        across machines with different core counts.
+        for the duration of the call, then restored). The default, 1, never collapses:
+        with more, torch's threads wait on each other at every step as soon as another
+        process holds a core (16x slower beside one busy process on 2 cores), while
+        alone a second thread saves 20-30 % at best (measured:
+        ``benchmarks/results/threads_contention.md``). ``-1`` uses every CPU of the
+        process (for a large fit on an otherwise idle machine); ``None`` keeps torch's
+        setting. The last bits of a fit can depend on the thread count.
     callbacks : list, default=None
         Objects with ``on_train_begin``/``on_epoch_end``/``on_train_end`` hooks, or
         callables ``f(estimator, history) -> stop`` (see :mod:`skcontrast.callbacks`).
@@ -201,7 +203,7 @@ class SCARFEmbedder(TabularInputMixin, EarlyStoppingMixin, BaseContrastiveEmbedd
         include_input=True,
         inference_batch_size=4096,
         device="auto",
-        n_threads=None,
+        n_threads=1,
         callbacks=None,
         random_state=None,
         verbose=0,

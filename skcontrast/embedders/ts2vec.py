@@ -168,13 +168,15 @@ class TS2VecEmbedder(SeriesInputMixin, BaseContrastiveEmbedder):
         activations stay in cache); the embeddings do not depend on the batching.
     device : {"auto", "cpu", "cuda"} or str, default="auto"
         Torch device, resolved in :meth:`fit`.
-    n_threads : int or None, default=None
+    n_threads : int or None, default=1
         Torch intra-op threads while fitting and embedding (``torch.set_num_threads``
-        for the duration of the call, then restored). ``None`` keeps torch's setting
-        (one thread per core). Set 1 when several fits share the machine (on 2 busy
-        cores torch's default threads wait on each other: see
-        ``benchmarks/results/threads_contention.md``) or for results bit-identical
-        across machines with different core counts.
+        for the duration of the call, then restored). The default, 1, never collapses:
+        with more, torch's threads wait on each other at every step as soon as another
+        process holds a core (16x slower beside one busy process on 2 cores), while
+        alone a second thread saves 20-30 % at best (measured:
+        ``benchmarks/results/threads_contention.md``). ``-1`` uses every CPU of the
+        process (for a large fit on an otherwise idle machine); ``None`` keeps torch's
+        setting. The last bits of a fit can depend on the thread count.
     callbacks : list, default=None
         Training callbacks (see :mod:`skcontrast.callbacks`).
     random_state : int, RandomState instance or None, default=None
@@ -252,7 +254,7 @@ class TS2VecEmbedder(SeriesInputMixin, BaseContrastiveEmbedder):
         pooling="all",
         inference_batch_size=256,
         device="auto",
-        n_threads=None,
+        n_threads=1,
         callbacks=None,
         random_state=None,
         verbose=0,

@@ -47,6 +47,7 @@ __all__ = [
     "TabularOrSeriesInputMixin",
     "as_3d_series",
     "check_array_like",
+    "check_label_types",
     "check_numeric_frame",
     "input_ndim",
     "take_rows",
@@ -78,6 +79,23 @@ def check_numeric_frame(X, name: str) -> None:
                 "Encode them first, e.g. with sklearn.preprocessing.OneHotEncoder or "
                 "OrdinalEncoder inside a ColumnTransformer in the Pipeline."
             )
+
+
+def check_label_types(labels, name: str) -> None:
+    """Refuse labels that mix types (numbers and text): they cannot be sorted into classes.
+
+    Missing labels (``None``, ``NaN``) are left to the caller, which knows whether
+    they mean "unlabelled".
+    """
+    values = np.asarray(labels, dtype=object).ravel() if np.ndim(labels) else ()
+    kinds = sorted({"number" if isinstance(v, int | float | np.number) and
+                    not isinstance(v, bool | np.bool_) else type(v).__name__
+                    for v in values if not (v is None or (isinstance(v, float) and v != v))})
+    if len(kinds) > 1:
+        raise TypeError(
+            f"{name} needs labels of one type, but y mixes {' and '.join(kinds)}. "
+            "Convert them to one, e.g. np.asarray(y).astype(str)."
+        )
 
 
 def check_array_like(X, name: str) -> None:

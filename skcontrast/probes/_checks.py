@@ -14,7 +14,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
-from .._input import check_array_like
+from .._input import check_array_like, check_label_types
 
 __all__ = ["CheckedEmbeddings", "check_probe_features", "check_probe_labels"]
 
@@ -70,13 +70,7 @@ def check_probe_labels(y, name: str) -> None:
             "fits the embedder on every row and the probe on the labelled ones."
         )
     if values.dtype == object:
-        kinds = sorted({"number" if isinstance(v, int | float | np.number) and
-                        not isinstance(v, bool) else type(v).__name__ for v in values})
-        if len(kinds) > 1:
-            raise TypeError(
-                f"{name} needs labels of one type, but y mixes {' and '.join(kinds)}. "
-                "Convert them to one, e.g. np.asarray(y).astype(str)."
-            )
+        check_label_types(values, name)
 
 
 class CheckedEmbeddings(TransformerMixin, BaseEstimator):

@@ -191,6 +191,26 @@ def _resolve_probes(probes, random_state) -> list[tuple[str, object]]:
     return resolved
 
 
+def _check_inputs(embedder, X_train, y_train, X_test, y_test) -> None:
+    """Name bad inputs of :func:`evaluate_probes` before anything is fitted."""
+    from ._checks import check_probe_features, check_probe_labels
+
+    name = "evaluate_probes"
+    for labels in (y_train, y_test):
+        check_probe_labels(labels, name)
+    if _is_passthrough(embedder):  # otherwise X is the embedder's to validate
+        for X in (X_train, X_test):
+            check_probe_features(X, name)
+    for split, X, y in (("train", X_train, y_train), ("test", X_test, y_test)):
+        n_rows, n_labels = len(X), len(y)
+        if n_rows == 0:
+            raise ValueError(f"{name} needs at least one row in X_{split}; it is empty.")
+        if n_rows != n_labels:
+            raise ValueError(f"{name}: X_{split} has {n_rows} rows but y_{split} has "
+                             f"{n_labels} labels; pass one label per row.")
+    _check_training_labels(y_train)
+
+
 def _check_training_labels(y) -> None:
     classes = np.unique(np.asarray(y))
     if classes.size < 2:
@@ -320,7 +340,7 @@ def evaluate_probes(
     True
     """
     _resolve_probes(probes, random_state)  # bad probes fail before the embedder trains
-    _check_training_labels(y_train)
+    _check_inputs(embedder, X_train, y_train, X_test, y_test)
     fit_seconds = transform_seconds = 0.0
     if _is_passthrough(embedder):
         Z_train, Z_test = flatten_series(X_train), flatten_series(X_test)

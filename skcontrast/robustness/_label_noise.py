@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 from sklearn.utils import check_random_state
 
+from .._input import check_label_types
 from ..utils import check_rate
 from ._missing import _n_selected
 
@@ -71,6 +73,15 @@ def inject_label_noise(y, rate, *, mode="uniform", classes=None, random_state=No
     labels = np.asarray(y)
     if labels.ndim != 1:
         raise ValueError(f"y must be 1-D (n_samples,); got shape {labels.shape}.")
+    if labels.dtype == object:
+        check_label_types(labels, "inject_label_noise")
+        missing = np.asarray(pd.isna(labels), dtype=bool)
+        if missing.any():
+            raise ValueError(
+                f"inject_label_noise needs a label for every row, but y has "
+                f"{int(missing.sum())} missing (None or NaN). Inject the noise before "
+                "hiding labels (select_labelled, hide_labels), or drop those rows."
+            )
 
     if classes is None:
         classes = np.unique(labels)
@@ -108,7 +119,5 @@ def inject_label_noise(y, rate, *, mode="uniform", classes=None, random_state=No
         y_noisy[rows] = classes[new]
 
     if index is not None:
-        import pandas as pd
-
         y_noisy = pd.Series(y_noisy, index=index, name=name)
     return y_noisy, mask

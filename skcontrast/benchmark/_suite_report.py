@@ -123,8 +123,13 @@ def suite_markdown(results: pd.DataFrame, config, *, header: str = "") -> str:
         title = _condition_title(fraction, rate, config.perturbation)
         best = table["mean"].idxmax()
         contrastive = table.drop(index=[m for m in table.index if _is_baseline_model(m)])
-        takeaway = (f"- **{title}**: best mean accuracy {best} ({table.loc[best, 'mean']:.3f}); "
-                    f"{baseline} {table.loc[baseline, 'mean']:.3f}")
+        if best == baseline:
+            takeaway = (f"- **{title}**: best mean accuracy the baseline, {baseline} "
+                        f"({table.loc[best, 'mean']:.3f})")
+        else:
+            takeaway = (f"- **{title}**: best mean accuracy {best} "
+                        f"({table.loc[best, 'mean']:.3f}); {baseline} "
+                        f"{table.loc[baseline, 'mean']:.3f}")
         if len(contrastive):
             top = contrastive["mean"].idxmax()
             row = contrastive.loc[top]

@@ -1,8 +1,10 @@
 """skcontrast: scikit-learn embedders trained with contrastive learning."""
 
+from . import probes  # noqa: F401  (its estimators register themselves for load)
 from ._health import TrainingCollapseWarning
 from ._persistence import ModelFileError, load
 from ._training import TrainingDivergedError
+from ._version import __version__
 from .embedders import (
     ExpCLREmbedder,
     SCARFEmbedder,
@@ -11,8 +13,6 @@ from .embedders import (
     UntrainedEmbedder,
 )
 from .finetune import FineTunedClassifier
-
-__version__ = "0.1.0.dev0"
 
 __all__ = ["ExpCLREmbedder", "FineTunedClassifier", "ModelFileError", "SCARFEmbedder",
            "SupConEmbedder", "TS2VecEmbedder", "TrainingCollapseWarning", "TrainingDivergedError",

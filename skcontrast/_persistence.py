@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import inspect
 import io
 import json
 import math
@@ -28,6 +29,9 @@ import numpy as np
 import torch
 from skorch.history import History
 from torch import nn
+
+from ._version import __version__
+from .distributed import world
 
 __all__ = ["FORMAT_VERSION", "ModelFileError", "PersistenceMixin", "load", "save"]
 
@@ -59,19 +63,30 @@ def _qualname(obj) -> str:
     return f"{type(obj).__module__}.{type(obj).__qualname__}"
 
 
+#: The estimators a model file may name, by class name: every concrete
+#: :class:`PersistenceMixin` subclass defined in skcontrast registers itself when its
+#: module is imported (``__init_subclass__``), so this module never imports the
+#: estimators' modules (they import it). ``import skcontrast`` imports them all.
+_REGISTRY: dict[str, type] = {}
+
+
+def _register(cls: type) -> None:
+    if not cls.__module__.startswith("skcontrast.") or cls.__name__.startswith("_"):
+        return  # user subclasses and private helpers are not loadable from a file
+    known = _REGISTRY.setdefault(cls.__name__, cls)
+    if known is not cls:
+        raise RuntimeError(f"Two skcontrast estimators are named {cls.__name__}: "
+                           f"{_qualname_of(known)} and {_qualname_of(cls)}.")
+
+
+def _qualname_of(cls: type) -> str:
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
 def _skcontrast_classes() -> dict:
-    import skcontrast
-    from skcontrast import probes
-
-    names = [n for n in skcontrast.__all__ if n[0].isupper()]
-    classes = {n: getattr(skcontrast, n) for n in names}
-    from skcontrast.probes._checks import CheckedEmbeddings
-
-    classes.update(ProbeClassifier=probes.ProbeClassifier, SVMProbe=probes.SVMProbe,
-                   GradientBoostingProbe=probes.GradientBoostingProbe,
-                   CheckedEmbeddings=CheckedEmbeddings)
-    return {name: cls for name, cls in classes.items()
-            if isinstance(cls, type) and hasattr(cls, "get_params")}
+    # Abstract bases register too (ABCMeta marks them abstract only after
+    # __init_subclass__ ran); they are left out here, when the file is read.
+    return {name: cls for name, cls in _REGISTRY.items() if not inspect.isabstract(cls)}
 
 
 def _resolve_sklearn(qualname: str):
@@ -260,6 +275,10 @@ class _Reader:
 class PersistenceMixin:
     """``save(path)``: write the estimator as plain data (:func:`skcontrast.load` reads it)."""
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        _register(cls)
+
     #: Fitted attributes that are not saved (set to None on load).
     _not_saved: tuple = ()
 
@@ -333,15 +352,12 @@ def save(estimator, path) -> Path:
     -------
     path : pathlib.Path
     """
-    import skcontrast
-    from skcontrast.distributed import world
-
     if world()[0] != 0:
         return Path(path)
     writer = _Writer()
     tree = writer.estimator(estimator)
     manifest = {"format": _MAGIC, "format_version": FORMAT_VERSION,
-                "skcontrast_version": skcontrast.__version__, "estimator": tree}
+                "skcontrast_version": __version__, "estimator": tree}
     manifest["checksum"] = _checksum(manifest, writer.arrays)
     payload = np.frombuffer(json.dumps(manifest).encode(), dtype=np.uint8)
     path = Path(path)

@@ -460,10 +460,10 @@ def environment() -> dict:
     import sklearn
     import torch
 
-    import skcontrast
+    from .._version import __version__
 
     return {
-        "skcontrast": skcontrast.__version__,
+        "skcontrast": __version__,
         "torch": torch.__version__,
         "scikit-learn": sklearn.__version__,
         "numpy": np.__version__,

@@ -15,6 +15,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from .._input import check_array_like, check_label_types
+from .._persistence import PersistenceMixin
 
 __all__ = ["CheckedEmbeddings", "check_probe_features", "check_probe_labels"]
 
@@ -73,7 +74,7 @@ def check_probe_labels(y, name: str) -> None:
         check_label_types(values, name)
 
 
-class CheckedEmbeddings(TransformerMixin, BaseEstimator):
+class CheckedEmbeddings(PersistenceMixin, TransformerMixin, BaseEstimator):
     """The first step of the probe pipelines: checks its input, passes it on unchanged.
 
     ``fit`` checks the features and the labels and records the number of features;

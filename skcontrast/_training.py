@@ -219,6 +219,9 @@ class TrainingNet:
     [('SCARFEmbedder', 1, 'Adam'), ('SCARFEmbedder', 2, 'Adam')]
     """
 
+    #: skorch's flag: the module and optimiser exist (checkpoints read it before loading).
+    initialized_ = True
+
     def __init__(self, estimator, module, optimizer, history, verbose, max_epochs=None,
                  total_steps=None):
         self.estimator = estimator
@@ -228,6 +231,83 @@ class TrainingNet:
         self.verbose = verbose
         self.max_epochs = max_epochs
         self.total_steps = total_steps
+
+    def get_all_learnable_params(self):
+        """``(name, parameter)`` of every trained parameter (skorch's ``Freezer`` reads it)."""
+        yield from ((k, p) for k, p in self.module_.named_parameters() if p.requires_grad)
+
+    @property
+    def device(self) -> torch.device:
+        """The device of the module's parameters (skorch's ``net.device``)."""
+        return next(self.module_.parameters()).device
+
+    def save_params(self, f_params=None, f_optimizer=None, f_criterion=None,
+                    f_history=None, use_safetensors=False, **kwargs):
+        """Write the module's weights, the optimiser's state and the history, as skorch does.
+
+        What skorch's ``Checkpoint`` and ``TrainEndCheckpoint`` call. ``f_params`` and
+        ``f_optimizer`` are written with ``torch.save`` (``f_params`` with safetensors when
+        ``use_safetensors``); the loss is a function, not a module with state, so
+        ``f_criterion`` receives an empty state; ``f_history`` is skorch's JSON history.
+        """
+        # skorch's checkpoints name the module's file f_module (f_params is its alias).
+        f_params = kwargs.pop("f_module", None) if f_params is None else f_params
+        unknown = sorted(k for k, v in kwargs.items() if v is not None)
+        if unknown:
+            raise TypeError(f"save_params got {unknown}: the training net has no such "
+                            "module (it has f_params, f_optimizer, f_criterion, f_history).")
+        if f_params is not None:
+            state = self.module_.state_dict()
+            if use_safetensors:
+                from safetensors.torch import save_file
+
+                save_file({k: v.contiguous() for k, v in state.items()}, str(f_params))
+            else:
+                torch.save(state, f_params)
+        if f_optimizer is not None:
+            if use_safetensors:
+                raise ValueError("safetensors cannot store an optimiser's state; save "
+                                 "f_optimizer with use_safetensors=False.")
+            torch.save(self.optimizer_.state_dict(), f_optimizer)
+        if f_criterion is not None and not use_safetensors:
+            torch.save({}, f_criterion)
+        if f_history is not None:
+            self.history.to_file(f_history)
+
+    def load_params(self, f_params=None, f_optimizer=None, f_criterion=None,
+                    f_history=None, checkpoint=None, use_safetensors=False, **kwargs):
+        """Read what :meth:`save_params` wrote (skorch's ``LoadInitState`` calls it).
+
+        With ``checkpoint`` (a skorch ``Checkpoint``), its files are read: the history
+        first, then the weights and optimiser state of its last checkpointed epoch.
+        Training then continues from them and the history goes on from the loaded one.
+        """
+        files = {}
+        if checkpoint is not None:
+            if f_history is None and checkpoint.f_history is not None:
+                self.history = History.from_file(checkpoint.f_history_)
+            files.update(checkpoint.get_formatted_files(self))
+        files.update({k: v for k, v in kwargs.items() if v is not None})
+        if "f_module" in files:  # skorch's name for f_params
+            files["f_params"] = files.pop("f_module")
+        for key, value in (("f_params", f_params), ("f_optimizer", f_optimizer),
+                           ("f_history", f_history)):
+            if value is not None:
+                files[key] = value
+        if files.get("f_history") is not None and checkpoint is None:
+            self.history = History.from_file(files["f_history"])
+        device = self.device
+        if files.get("f_params") is not None:
+            if use_safetensors:
+                from safetensors.torch import load_file
+
+                state = load_file(str(files["f_params"]), device=str(device))
+            else:
+                state = torch.load(files["f_params"], map_location=device, weights_only=True)
+            self.module_.load_state_dict(state)
+        if files.get("f_optimizer") is not None:
+            self.optimizer_.load_state_dict(
+                torch.load(files["f_optimizer"], map_location=device, weights_only=True))
 
 
 def _notify(callbacks: Sequence[Any], hook: str, net: TrainingNet, **kwargs) -> bool:
@@ -381,6 +461,13 @@ def train(
     device = device_generator.device
     on_device = _defer_loss_reads(device, callbacks)
     stop = _notify(callbacks, "on_train_begin", net, X=None, y=None)
+    # A callback may have loaded an earlier run (skorch's LoadInitState): training goes
+    # on from its weights and its history, and its "_best" flags compare with its epochs.
+    history = net.history
+    for record in history:
+        for name in ("train_loss", "valid_loss"):
+            if name in record:
+                minima[name] = min(record[name], minima.get(name, record[name]))
     task.module.train()
     while not stop and (max_epochs is None or epoch < max_epochs) and (
         max_steps is None or step < max_steps
@@ -388,7 +475,7 @@ def train(
         epoch += 1
         start = time.perf_counter()
         history.new_epoch()
-        history.record("epoch", epoch)
+        history.record("epoch", len(history))  # goes on from a loaded history
         stop = _notify(callbacks, "on_epoch_begin", net, dataset_train=None, dataset_valid=None)
         order = torch.randperm(n, generator=generator)
         if on_device:

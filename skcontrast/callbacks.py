@@ -6,10 +6,13 @@ skorch's callback hooks: ``on_train_begin``, ``on_epoch_begin``, ``on_batch_begi
 ``on_grad_computed``, ``on_batch_end``, ``on_epoch_end`` and ``on_train_end``, each as
 ``hook(net, **kwargs)``. ``net`` is a :class:`~skcontrast._training.TrainingNet` with
 skorch's ``history`` (a :class:`skorch.history.History`), ``module_``, ``optimizer_``
-and ``verbose``, plus ``estimator``, the estimator being fitted. So skorch's own
-callbacks work unchanged, e.g. ``skorch.callbacks.EarlyStopping``,
-``LRScheduler`` and ``GradientNormClipping``; write new ones by subclassing
-:class:`Callback` (skorch's base class).
+and ``verbose``, plus ``estimator``, the estimator being fitted, and skorch's
+``save_params``/``load_params``. So skorch's own callbacks listed in
+:data:`SUPPORTED_SKORCH_CALLBACKS` work as in a ``NeuralNet`` (``Checkpoint`` writes its
+files during ``fit``, ``LoadInitState`` resumes from them); write new ones by
+subclassing :class:`Callback` (skorch's base class). Callbacks that score a net's
+predictions (``EpochScoring``, ``BatchScoring``) are refused before training: an
+embedder's loop makes no predictions.
 
 A plain callable ``f(net)`` is run at the end of every epoch and stops training by
 returning ``True``. A hook stops training by raising :class:`StopTraining` (skorch's
@@ -40,7 +43,8 @@ from skorch.callbacks import Callback
 from ._training import StopTraining, TrainingNet
 
 __all__ = [
-    "Callback", "EpochLogger", "LossRecorder", "ProgressBar", "StopTraining", "TrainingNet",
+    "SUPPORTED_SKORCH_CALLBACKS", "Callback", "EpochLogger", "LossRecorder", "ProgressBar",
+    "StopTraining", "TrainingNet",
 ]
 
 logger = logging.getLogger("skcontrast")
@@ -69,6 +73,14 @@ HOOK_ARGUMENTS = {
 }
 
 
+#: skorch's callbacks that the training loop supports, each tested
+#: (``tests/test_callbacks_skorch.py``): checkpoints are written and read back.
+SUPPORTED_SKORCH_CALLBACKS = (
+    "Checkpoint", "TrainEndCheckpoint", "LoadInitState", "EarlyStopping", "LRScheduler",
+    "GradientNormClipping", "Freezer", "PrintLog", "ProgressBar",
+)
+
+
 def check_callbacks(callbacks) -> None:
     """Refuse, before training, callbacks the loop could not call.
 
@@ -80,7 +92,18 @@ def check_callbacks(callbacks) -> None:
     TypeError
         Naming the callback, the hook and the signature it needs.
     """
+    from skorch.callbacks.scoring import ScoringBase
+
     for callback in callbacks:
+        if isinstance(callback, ScoringBase):
+            raise TypeError(
+                f"{type(callback).__name__} scores a NeuralNet's predictions, and an "
+                "embedder's training loop makes none (it minimises a contrastive loss "
+                "on unlabelled views). Score the fitted estimator instead (e.g. "
+                "GridSearchCV, or skcontrast.probes.evaluate_probes). skorch callbacks "
+                f"that work here: {', '.join(SUPPORTED_SKORCH_CALLBACKS)}, and any "
+                "callback reading net.history, net.module_ or net.optimizer_."
+            )
         hooks = {name: getattr(callback, name) for name in HOOK_ARGUMENTS
                  if callable(getattr(callback, name, None))}
         if not hooks:

@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from skcontrast.benchmark import environment
-from skcontrast.benchmark._report import _environment_line
+from skcontrast.benchmark import environment_line as _environment_line
 
 
 def markdown_table(df: pd.DataFrame, floatfmt: str = ".4f") -> str:
@@ -22,7 +21,7 @@ def markdown_table(df: pd.DataFrame, floatfmt: str = ".4f") -> str:
 
 def environment_line() -> str:
     """One line naming the library versions and the machine, for results files."""
-    return _environment_line(environment())
+    return _environment_line()
 
 
 def dev_split(name: str, seed: int, *, series: bool, data_home=None):

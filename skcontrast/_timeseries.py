@@ -1,7 +1,10 @@
 """NumPy preprocessing of time-series collections for TS2Vec's ``fit``.
 
-The functions are the steps, one at a time on a whole collection; :class:`TrainingSeries`
-(what ``fit`` uses) composes them lazily, a batch at a time.
+:class:`TrainingSeries` (what ``fit`` uses) holds TS2Vec's training sections (long
+series split, each section's observed span centred, all-missing sections dropped),
+gathered a batch at a time; the tests compare it with the same steps written eagerly on
+a whole collection. :func:`fill_missing_timestamps` fills gaps for models that cannot
+read them.
 
 Arrays have layout ``(n_series, n_timesteps, n_channels)`` and a float dtype; NaN marks a
 missing value. Variable-length series arrive NaN-padded. Every function returns a new
@@ -14,139 +17,24 @@ import numpy as np
 
 from ._preprocessing import _row_blocks
 
-__all__ = ["TrainingSeries", "centre_observed_span", "drop_all_missing",
-           "fill_missing_timestamps", "split_long_series"]
-
-
-def _check_collection(x) -> np.ndarray:
-    x = np.asarray(x)
-    if x.ndim != 3:
-        raise ValueError(
-            f"x must have shape (n_series, n_timesteps, n_channels), got shape {x.shape}."
-        )
-    if not np.issubdtype(x.dtype, np.floating):
-        raise ValueError(f"x must have a floating-point dtype (NaN = missing), got {x.dtype}.")
-    return x
-
-
-def split_long_series(x, max_length: int) -> np.ndarray:
-    """Cut long series into sections stacked as extra series, as the reference does.
-
-    With ``sections = n_timesteps // max_length``: if ``sections >= 2`` the time axis is
-    split into ``sections`` nearly equal parts (``np.array_split``), the shorter ones
-    NaN-padded at the end to the first one's length, and the parts are stacked along the
-    series axis (all series' first parts, then all second parts, ...). Otherwise ``x`` is
-    returned unchanged (as a copy).
-
-    A section can still be longer than ``max_length`` (at most ``2 * max_length - 1``,
-    e.g. ``7000 // 3000 = 2`` sections of 3500): the reference then crops a random window
-    of ``max_length`` timestamps per batch during training, and so should the caller.
-
-    Parameters
-    ----------
-    x : array-like of shape (n_series, n_timesteps, n_channels)
-        Float collection, NaN = missing.
-    max_length : int
-        The reference's ``max_train_length``.
-
-    Returns
-    -------
-    ndarray of shape (n_series * sections, ceil(n_timesteps / sections), n_channels)
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> x = np.arange(7.0).reshape(1, 7, 1)
-    >>> split_long_series(x, 3)[..., 0]
-    array([[ 0.,  1.,  2.,  3.],
-           [ 4.,  5.,  6., nan]])
-    """
-    x = _check_collection(x)
-    if int(max_length) != max_length or max_length < 1:
-        raise ValueError(f"max_length must be a positive integer, got {max_length!r}.")
-    sections = x.shape[1] // int(max_length)
-    if sections < 2:
-        return x.copy()
-    parts = np.array_split(x, sections, axis=1)
-    target = parts[0].shape[1]
-    padded = [
-        np.pad(p, ((0, 0), (0, target - p.shape[1]), (0, 0)), constant_values=np.nan)
-        for p in parts
-    ]
-    return np.concatenate(padded, axis=0)
-
-
-def centre_observed_span(x) -> np.ndarray:
-    """Shift each series so that its observed span sits in the middle of the time axis.
-
-    A timestamp is padding when all its channels are NaN (the reference's test). If no
-    series starts or ends with padding nothing moves; otherwise each series is rolled by
-    ``(lead + trail) // 2 - lead`` where ``lead``/``trail`` count its leading/trailing
-    padding timestamps, so only padding wraps around. An all-NaN series stays put.
-
-    Parameters
-    ----------
-    x : array-like of shape (n_series, n_timesteps, n_channels)
-        Float collection, NaN = missing.
-
-    Returns
-    -------
-    ndarray of the same shape
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> x = np.array([[1.0, 2.0, np.nan, np.nan, np.nan, np.nan]])[..., None]
-    >>> centre_observed_span(x)[..., 0]
-    array([[nan, nan,  1.,  2., nan, nan]])
-    """
-    x = _check_collection(x)
-    n_series, n_timesteps, _ = x.shape
-    present = ~np.isnan(x).all(axis=-1)
-    if n_timesteps == 0 or (present[:, 0].all() and present[:, -1].all()):
-        return x.copy()
-    # argmax finds the first present timestamp (0 for an all-NaN series: no shift).
-    lead = np.argmax(present, axis=1)
-    trail = np.argmax(present[:, ::-1], axis=1)
-    offset = (lead + trail) // 2 - lead
-    source = (np.arange(n_timesteps)[None, :] - offset[:, None]) % n_timesteps
-    return x[np.arange(n_series)[:, None], source]
-
-
-def drop_all_missing(x) -> np.ndarray:
-    """Remove the series whose every value is NaN.
-
-    Parameters
-    ----------
-    x : array-like of shape (n_series, n_timesteps, n_channels)
-        Float collection, NaN = missing.
-
-    Returns
-    -------
-    ndarray of shape (n_kept, n_timesteps, n_channels)
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> x = np.array([[[1.0], [np.nan]], [[np.nan], [np.nan]]])
-    >>> drop_all_missing(x).shape
-    (1, 2, 1)
-    """
-    x = _check_collection(x)
-    keep = ~np.isnan(x).all(axis=(1, 2))
-    return x[keep]
+__all__ = ["TrainingSeries", "fill_missing_timestamps"]
 
 
 class TrainingSeries:
-    """TS2Vec's training series, ``drop_all_missing(centre_observed_span(split_long_series(
-    x)))``, gathered a batch at a time instead of copied whole.
+    """TS2Vec's training series, gathered a batch at a time instead of copied whole.
+
+    The sections are those of the reference code's preprocessing: series longer than
+    ``max_length`` split into equal sections (NaN-padded), each section's observed span
+    moved to the centre of its window when the collection has leading or trailing
+    gaps, and the sections with no observed value dropped.
 
     TS2Vec touches ``batch_size * n_iters`` series (a few thousand), whatever the size
     of the collection, so ``fit`` needs no float32 copy of all of ``X``: one pass over
     ``X`` in blocks of about 64 MB (the preprocessing, with its float32 overflow check)
     keeps only, per section, whether it has an observed timestamp and its leading and
     trailing padding; :meth:`take` then reads, converts, pads and rolls just the
-    requested sections. Values are identical to the eager functions of this module.
+    requested sections. Values are identical to those steps applied to the whole
+    collection at once (tested against that eager version).
 
     Parameters
     ----------
@@ -192,7 +80,7 @@ class TrainingSeries:
                 # argmax: the first observed timestamp (0 when there is none).
                 lead[k, lo:hi] = np.argmax(part, axis=1)
                 trail[k, lo:hi] = np.argmax(part[:, ::-1], axis=1)
-        # As centre_observed_span on the split collection: move every section only if
+        # As the reference centring on the split collection: move every section only if
         # some section (an all-missing one included) starts or ends with padding.
         first = observed & (lead == 0)
         last = observed & (trail == 0)

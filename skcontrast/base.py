@@ -78,6 +78,7 @@ import torch
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
+from skorch.history import History
 from torch import nn
 
 from ._compat import Interval, Options, _fit_context
@@ -301,7 +302,7 @@ class BaseContrastiveEmbedder(
         device_generator = generator if device.type == "cpu" else make_generator(seed, device)
         self._fit_preprocessing(X)
         task = self._make_task(X, y, generator, device)
-        history, n_steps, best_epoch = [], 0, None
+        history, n_steps, best_epoch = History(), 0, None  # initialize(): no epochs
         if train_encoder:
             # The embeddings of a few rows before training, to tell a healthy run from one
             # that exploded or collapsed without a NaN (see skcontrast._health).

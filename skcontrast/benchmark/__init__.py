@@ -18,6 +18,7 @@ from ._config import BenchmarkConfig, available_configs, load_config
 from ._report import (
     across_datasets,
     environment,
+    environment_line,
     markdown_report,
     paired_differences,
     summarize_benchmark,
@@ -39,6 +40,7 @@ __all__ = [
     "available_configs",
     "critical_difference_cliques",
     "environment",
+    "environment_line",
     "load_config",
     "markdown_report",
     "mean_ranks",

@@ -477,7 +477,25 @@ def environment() -> dict:
     }
 
 
-def _environment_line(env: dict) -> str:
+def environment_line(env: dict | None = None) -> str:
+    """One line naming the library versions and the machine, as results files print it.
+
+    Parameters
+    ----------
+    env : dict or None, default=None
+        What :func:`environment` returns (``None``: this process's).
+
+    Returns
+    -------
+    line : str
+
+    Examples
+    --------
+    >>> from skcontrast.benchmark import environment_line
+    >>> environment_line().startswith("skcontrast ")
+    True
+    """
+    env = environment() if env is None else env
     return (
         f"skcontrast {env['skcontrast']}, torch {env['torch']}, scikit-learn "
         f"{env['scikit-learn']}, numpy {env['numpy']}, pandas {env['pandas']}, Python "
@@ -552,7 +570,7 @@ def write_results(results, config, out_dir, *, command=None, plots=True,
         "",
         f"Command: `{command}`",
         "",
-        f"Environment: {_environment_line(env)}",
+        f"Environment: {environment_line(env)}",
     ])
     paths["markdown"].write_text(report_text(results, config, header=header))
     if plots:

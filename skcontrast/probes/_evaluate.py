@@ -135,8 +135,8 @@ def make_probe(name: str, random_state=None, **params):
     Parameters
     ----------
     name : str
-        A key of :data:`~skcontrast.probes.PROBES` (``"svm"``, ``"knn"``,
-        ``"logistic"``, ``"random_forest"``).
+        A key of :data:`~skcontrast.probes.PROBES`: ``"svm"``, ``"knn"``,
+        ``"logistic"``, ``"ridge"``, ``"random_forest"`` or ``"gradient_boosting"``.
     random_state : int, RandomState instance or None, default=None
         Passed to the factory when it takes one (unless ``params`` sets it).
     **params

@@ -8,7 +8,7 @@ from sklearn.utils import check_random_state
 
 from .._input import check_label_types
 from ..utils import check_rate
-from ._missing import _n_selected
+from ._rates import n_selected
 
 __all__ = ["inject_label_noise"]
 
@@ -99,7 +99,7 @@ def inject_label_noise(y, rate, *, mode="uniform", classes=None, random_state=No
 
     rng = check_random_state(random_state)
     n_samples = labels.shape[0]
-    rows = rng.choice(n_samples, size=_n_selected(rate, n_samples), replace=False)
+    rows = rng.choice(n_samples, size=n_selected(rate, n_samples), replace=False)
     mask = np.zeros(n_samples, dtype=bool)
     mask[rows] = True
 

@@ -8,29 +8,19 @@ not blurred by binomial noise.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from sklearn.utils import check_random_state
 
 from ..utils import check_rate
+from ._rates import n_selected
 
 __all__ = ["inject_mcar", "inject_missing_timestamps"]
-
-
-def _n_selected(rate: float, n_items: int) -> int:
-    """``round(rate * n_items)`` with halves rounded up, never above ``n_items``.
-
-    Python's ``round`` sends halves to the even neighbour; rounding half up makes
-    the count monotone in ``rate`` and independent of parity.
-    """
-    return min(int(math.floor(rate * n_items + 0.5)), n_items)
 
 
 def _choose_cells(n_cells: int, rate: float, random_state) -> np.ndarray:
     """Flat indices of ``round(rate * n_cells)`` distinct cells, uniformly chosen."""
     rng = check_random_state(random_state)
-    return rng.choice(n_cells, size=_n_selected(rate, n_cells), replace=False)
+    return rng.choice(n_cells, size=n_selected(rate, n_cells), replace=False)
 
 
 def _float_copy(X, name: str) -> np.ndarray:

@@ -128,13 +128,6 @@ def test_clone_pickle_and_pandas_output(small_tabular):
     assert not hasattr(cloned, "encoder_") and cloned.get_params() == emb.get_params()
 
 
-def test_pickled_modules_are_on_cpu(small_tabular):
-    X, _ = small_tabular
-    emb = SCARFEmbedder(**FAST).fit(X)
-    state = emb.__getstate__()
-    assert all(p.device.type == "cpu" for p in state["encoder_"].parameters())
-
-
 def test_inference_is_batched_and_batch_size_invariant(small_tabular):
     X, _ = small_tabular
     emb = SCARFEmbedder(**FAST).fit(X)

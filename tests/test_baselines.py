@@ -151,6 +151,25 @@ def test_probe_classifier_fits_the_features_without_labels_and_ridge_on_the_labe
     assert clf.score(X, y) > 0.9
 
 
+def test_robustness_curve_fits_minirocket_like_an_embedder(monkeypatch):
+    from skcontrast.robustness import robustness_curve
+
+    X, y = _series(n=40)
+    sizes = []
+    fit = RocketFeatures.fit
+
+    def spy(self, X, y=None):
+        sizes.append((len(X), y))
+        return fit(self, X, y)
+
+    monkeypatch.setattr(RocketFeatures, "fit", spy)
+    curve = robustness_curve({"MiniRocket": ProbeClassifier(RocketFeatures(), probe="ridge")},
+                             X, y, X, y, rates=(0.0,), seeds=[0], label_fractions=(0.25,))
+    # The transform sees every training series and no label; the ridge the labelled quarter.
+    assert sizes == [(40, None)]
+    assert len(curve) == 1 and 0.0 <= curve["score"].iloc[0] <= 1.0
+
+
 def test_missing_aeon_gives_the_install_command(monkeypatch):
     real_import = builtins.__import__
 

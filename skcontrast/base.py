@@ -507,15 +507,27 @@ class BaseContrastiveEmbedder(
         return self.inference_batch_size
 
     def _embed(self, data: torch.Tensor) -> np.ndarray:
-        """Embed a preprocessed CPU tensor in batches of :meth:`_inference_rows` rows."""
+        """Embed a preprocessed CPU tensor in batches of :meth:`_inference_rows` rows.
+
+        On another device than the fitted modules' (the ``device`` parameter changed
+        after fitting), the network runs with copies of its weights there
+        (``torch.func.functional_call``): the fitted estimator is left as it was.
+        """
         device = self._inference_device()
         network = self._network().eval()
+        tensors = dict(network.named_parameters())
+        tensors.update(network.named_buffers())
+        moved = None
+        if any(t.device != device for t in tensors.values()):
+            moved = {k: t.to(device) for k, t in tensors.items()}
         out = np.empty((data.shape[0], network.out_features), dtype=np.float32)
         rows = self._inference_rows(int(np.prod(data.shape[1:])), device)
         with torch.no_grad(), torch_threads(self.n_threads):
             for lo in range(0, data.shape[0], rows):
                 batch = data[lo : lo + rows].to(device)
-                out[lo : lo + batch.shape[0]] = network(batch).float().cpu().numpy()
+                result = (network(batch) if moved is None
+                          else torch.func.functional_call(network, moved, (batch,)))
+                out[lo : lo + batch.shape[0]] = result.float().cpu().numpy()
         return out
 
     def score(self, X, y=None):
@@ -545,15 +557,18 @@ class BaseContrastiveEmbedder(
         return label_free_score(self, X, "effective_rank")
 
     def _inference_device(self) -> torch.device:
-        target = torch.device(self.device_)
-        if target.type == "cuda" and not torch.cuda.is_available():
-            # A model fitted on a GPU and unpickled on a CPU-only machine runs on the CPU.
-            target = torch.device("cpu")
-        for name, module in self._torch_modules():
-            current = next(iter(module.parameters()), None)
-            if current is not None and current.device != target:
-                setattr(self, name, module.to(target))
-        return target
+        """Where :meth:`transform` runs: the ``device`` parameter as it is now.
+
+        ``set_params(device=...)`` after fitting moves inference there, never the fitted
+        modules (see :meth:`_embed`). A GPU named on a machine without one (a model
+        fitted on a GPU and loaded on a CPU) falls back to the CPU.
+        """
+        try:
+            return resolve_device(self.device)
+        except ValueError:
+            if str(self.device).startswith("cuda") and not torch.cuda.is_available():
+                return torch.device("cpu")
+            raise
 
     def _module_for_loading(self, name: str) -> nn.Module:
         if name != "encoder_":

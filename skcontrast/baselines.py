@@ -266,7 +266,7 @@ class RocketFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
 
         Returns
         -------
-        features : ndarray of shape (n_samples, n_features_out_)
+        features : ndarray of shape (n_samples, ``n_features_out_``)
             float32.
         """
         check_is_fitted(self, "transformers_")

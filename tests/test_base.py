@@ -1,6 +1,7 @@
 """The contract every embedder shares: declared hooks, all-or-nothing fits, the encoder API."""
 
 import ast
+import copy
 import inspect
 import re
 from pathlib import Path
@@ -174,3 +175,19 @@ def test_initialize_is_fit_without_training(name, estimator, X, y):
     untrained = estimator.transform(X)
     trained = _fit(estimator, X, y).transform(X)
     assert untrained.shape == trained.shape and not np.allclose(untrained, trained)
+
+
+def test_transform_reads_the_device_parameter_and_never_moves_the_model(breast_cancer):
+    X, _ = breast_cancer
+    emb = SCARFEmbedder(max_epochs=2, device="cpu", random_state=0).fit(X)
+    expected = emb.transform(X)
+    encoder, weights = emb.encoder_, copy.deepcopy(emb.encoder_.state_dict())
+    if not torch.cuda.is_available():
+        # A GPU named where there is none (a GPU model loaded on a CPU): the CPU serves.
+        emb.set_params(device="cuda")
+        np.testing.assert_array_equal(emb.transform(X), expected)
+    emb.set_params(device="meta")  # not a device that can run a model
+    with pytest.raises(ValueError, match="device='meta'"):
+        emb.transform(X)
+    assert emb.encoder_ is encoder and emb.device_ == "cpu"
+    assert all(torch.equal(v, weights[k]) for k, v in emb.encoder_.state_dict().items())

@@ -97,3 +97,17 @@ def test_ts2vec_trained_on_gpu_embeds_like_on_the_cpu():
     emb.encoder_.cpu()  # transform follows the encoder's device
     emb.device_ = "cpu"
     np.testing.assert_allclose(emb.transform(S), on_gpu, rtol=1e-3, atol=1e-3)
+
+
+@pytest.mark.parametrize("fit_on, embed_on", [("cuda", "cpu"), ("cpu", "cuda")])
+def test_transform_runs_on_the_device_set_after_fitting_and_leaves_the_model(fit_on,
+                                                                             embed_on):
+    emb = SCARFEmbedder(max_epochs=2, device=fit_on, random_state=0).fit(X)
+    before = emb.transform(X)
+    weights = {k: v.clone() for k, v in emb.encoder_.state_dict().items()}
+    emb.set_params(device=embed_on)
+    after = emb.transform(X)
+    np.testing.assert_allclose(after, before, atol=1e-4)
+    assert emb.device_.startswith(fit_on)
+    assert all(v.device.type == fit_on for v in emb.encoder_.state_dict().values())
+    assert all(torch.equal(v, weights[k]) for k, v in emb.encoder_.state_dict().items())

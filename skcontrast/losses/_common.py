@@ -17,6 +17,7 @@ import numbers
 import numpy as np
 import torch
 import torch.nn.functional as F
+from torch import nn
 
 
 def check_number(value, name: str, example: str, *, low: float = 0.0, low_inclusive=False,
@@ -182,3 +183,14 @@ def info_nce_from_logits(positive, negatives, n_negatives) -> torch.Tensor:
     if not bool((n_negatives > 0).any()):
         return connected_zero(positive)
     return softplus(torch.logsumexp(negatives, dim=1) - positive).mean()
+
+
+class ParametrizedLoss(nn.Module):
+    """Base of the loss modules: ``repr`` lists the hyper-parameters named in
+    ``_hyperparameters``, as ``nn.Module`` does for its layers."""
+
+    #: Attribute names shown by ``repr``, in order.
+    _hyperparameters: tuple = ()
+
+    def extra_repr(self) -> str:
+        return ", ".join(f"{name}={getattr(self, name)!r}" for name in self._hyperparameters)

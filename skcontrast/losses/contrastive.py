@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
-from torch import nn
 
 from ._common import (
+    ParametrizedLoss,
     check_bool,
     check_embeddings,
     check_positive,
@@ -103,7 +103,7 @@ def contrastive_loss(
     return loss
 
 
-class ContrastiveLoss(nn.Module):
+class ContrastiveLoss(ParametrizedLoss):
     """Pairwise contrastive loss with margin, for two views (Module form).
 
     ``forward(anchors, positives, labels=None)`` stacks the ``2B`` rows
@@ -130,6 +130,8 @@ class ContrastiveLoss(nn.Module):
     >>> criterion
     ContrastiveLoss(margin=1.0, normalize=True)
     """
+
+    _hyperparameters = ("margin", "normalize")
 
     def __init__(self, margin: float = 1.0, normalize: bool = True):
         super().__init__()
@@ -158,6 +160,3 @@ class ContrastiveLoss(nn.Module):
         """
         z, labels = two_view_batch(anchors, positives, labels)
         return contrastive_loss(z, labels, margin=self.margin, normalize=self.normalize)
-
-    def extra_repr(self) -> str:
-        return f"margin={self.margin}, normalize={self.normalize}"

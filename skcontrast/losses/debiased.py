@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 
 import torch
-from torch import nn
 
 from ._common import (
+    ParametrizedLoss,
     check_bool,
     check_number,
     check_positive,
@@ -150,7 +150,7 @@ def debiased_contrastive_loss(
     )
 
 
-class DebiasedContrastiveLoss(nn.Module):
+class DebiasedContrastiveLoss(ParametrizedLoss):
     """Debiased contrastive loss for two views (Module form).
 
     Module form of :func:`debiased_contrastive_loss`.
@@ -176,6 +176,8 @@ class DebiasedContrastiveLoss(nn.Module):
     >>> criterion
     DebiasedContrastiveLoss(temperature=0.5, tau_plus=0.1, symmetric=True)
     """
+
+    _hyperparameters = ("temperature", "tau_plus", "symmetric")
 
     def __init__(self, temperature: float = 0.5, tau_plus: float = 0.1, symmetric: bool = True):
         super().__init__()
@@ -210,10 +212,4 @@ class DebiasedContrastiveLoss(nn.Module):
             temperature=self.temperature,
             tau_plus=self.tau_plus,
             symmetric=self.symmetric,
-        )
-
-    def extra_repr(self) -> str:
-        return (
-            f"temperature={self.temperature}, tau_plus={self.tau_plus}, "
-            f"symmetric={self.symmetric}"
         )

@@ -27,7 +27,8 @@ from __future__ import annotations
 import math
 
 import torch
-from torch import nn
+
+from ._common import ParametrizedLoss
 
 __all__ = ["ExpCLRLoss", "combine_label_similarity", "expclr_loss", "expert_similarity"]
 
@@ -286,7 +287,7 @@ def expclr_loss(
     return temperature * log_mean_exp
 
 
-class ExpCLRLoss(nn.Module):
+class ExpCLRLoss(ParametrizedLoss):
     """ExpCLR loss computed from representations and raw expert features.
 
     Combines :func:`expert_similarity`, the optional semi-supervised
@@ -316,6 +317,9 @@ class ExpCLRLoss(nn.Module):
     >>> loss.ndim
     0
     """
+
+    _hyperparameters = ("delta", "temperature", "squared_similarity",
+                        "normalize_distances", "quadratic")
 
     def __init__(
         self,
@@ -377,11 +381,4 @@ class ExpCLRLoss(nn.Module):
             temperature=self.temperature,
             normalize_distances=self.normalize_distances,
             quadratic=self.quadratic,
-        )
-
-    def extra_repr(self) -> str:
-        return (
-            f"delta={self.delta}, temperature={self.temperature}, "
-            f"squared_similarity={self.squared_similarity}, "
-            f"normalize_distances={self.normalize_distances}, quadratic={self.quadratic}"
         )

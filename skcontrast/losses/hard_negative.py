@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import torch
-from torch import nn
 
-from ._common import check_bool, check_number, view_logits
+from ._common import ParametrizedLoss, check_bool, check_number, view_logits
 from .debiased import _check_tau_plus, _check_temperature, debiased_from_logits
 
 __all__ = ["HardNegativeLoss", "hard_negative_loss"]
@@ -97,7 +96,7 @@ def hard_negative_loss(
     )
 
 
-class HardNegativeLoss(nn.Module):
+class HardNegativeLoss(ParametrizedLoss):
     """Hard-negative-weighted debiased InfoNCE for two views (Module form).
 
     Module form of :func:`hard_negative_loss`.
@@ -125,6 +124,8 @@ class HardNegativeLoss(nn.Module):
     >>> criterion
     HardNegativeLoss(temperature=0.5, tau_plus=0.1, beta=0.5, symmetric=True)
     """
+
+    _hyperparameters = ("temperature", "tau_plus", "beta", "symmetric")
 
     def __init__(
         self,
@@ -167,10 +168,4 @@ class HardNegativeLoss(nn.Module):
             tau_plus=self.tau_plus,
             beta=self.beta,
             symmetric=self.symmetric,
-        )
-
-    def extra_repr(self) -> str:
-        return (
-            f"temperature={self.temperature}, tau_plus={self.tau_plus}, beta={self.beta}, "
-            f"symmetric={self.symmetric}"
         )

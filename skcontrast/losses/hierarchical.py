@@ -38,6 +38,8 @@ import torch.nn.functional as F
 from torch import nn
 from torch.autograd.function import once_differentiable
 
+from ._common import ParametrizedLoss
+
 __all__ = [
     "HierarchicalContrastiveLoss",
     "hierarchical_contrastive_loss",
@@ -334,7 +336,7 @@ def hierarchical_contrastive_loss(
     return loss
 
 
-class HierarchicalContrastiveLoss(nn.Module):
+class HierarchicalContrastiveLoss(ParametrizedLoss):
     """Module wrapper of :func:`hierarchical_contrastive_loss`.
 
     Parameters
@@ -353,6 +355,8 @@ class HierarchicalContrastiveLoss(nn.Module):
     torch.Size([])
     """
 
+    _hyperparameters = ("alpha", "temporal_unit")
+
     def __init__(self, alpha: float = 0.5, temporal_unit: int = 0):
         super().__init__()
         _check_hyper(alpha, temporal_unit)
@@ -363,6 +367,3 @@ class HierarchicalContrastiveLoss(nn.Module):
         """Return the hierarchical loss of the two views (see the function)."""
         return hierarchical_contrastive_loss(z1, z2, alpha=self.alpha,
                                              temporal_unit=self.temporal_unit)
-
-    def extra_repr(self) -> str:
-        return f"alpha={self.alpha}, temporal_unit={self.temporal_unit}"

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
-from torch import nn
 
-from ._common import check_positive, info_nce_from_logits, view_logits
+from ._common import ParametrizedLoss, check_positive, info_nce_from_logits, view_logits
 
 __all__ = ["InfoNCELoss", "info_nce_loss"]
 
@@ -62,7 +61,7 @@ def info_nce_loss(
     return F.cross_entropy(logits, targets)
 
 
-class InfoNCELoss(nn.Module):
+class InfoNCELoss(ParametrizedLoss):
     """Module form of :func:`info_nce_loss`.
 
     Parameters
@@ -86,6 +85,8 @@ class InfoNCELoss(nn.Module):
     >>> float(loss(z, z)) < float(loss(z, z.flip(0)))
     True
     """
+
+    _hyperparameters = ("temperature",)
 
     def __init__(self, temperature: float = 1.0):
         super().__init__()
@@ -117,6 +118,3 @@ class InfoNCELoss(nn.Module):
             anchors, positives, labels, temperature=self.temperature, symmetric=False
         )
         return info_nce_from_logits(positive, negatives, n_negatives)
-
-    def extra_repr(self) -> str:
-        return f"temperature={self.temperature}"

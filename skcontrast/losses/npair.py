@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 
 import torch
-from torch import nn
 
 from ._common import (
+    ParametrizedLoss,
     check_number,
     check_views,
     connected_zero,
@@ -97,7 +97,7 @@ def npair_loss(
     return loss + 0.25 * l2_reg * penalty
 
 
-class NPairLoss(nn.Module):
+class NPairLoss(ParametrizedLoss):
     """Multi-class N-pair loss for two views (Module form of :func:`npair_loss`).
 
     ``forward(anchors, positives, labels=None)``: the positives of the other samples
@@ -120,6 +120,8 @@ class NPairLoss(nn.Module):
     >>> criterion
     NPairLoss(l2_reg=0.002)
     """
+
+    _hyperparameters = ("l2_reg",)
 
     def __init__(self, l2_reg: float = 0.002):
         super().__init__()
@@ -146,6 +148,3 @@ class NPairLoss(nn.Module):
             Scalar loss, see :func:`npair_loss`.
         """
         return npair_loss(anchors, positives, labels, l2_reg=self.l2_reg)
-
-    def extra_repr(self) -> str:
-        return f"l2_reg={self.l2_reg}"

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import torch
-from torch import nn
 
-from ._common import check_bool, check_positive, info_nce_from_logits, view_logits
+from ._common import ParametrizedLoss, check_bool, check_positive, info_nce_from_logits, view_logits
 
 __all__ = ["NTXentLoss"]
 
 
-class NTXentLoss(nn.Module):
+class NTXentLoss(ParametrizedLoss):
     r"""NT-Xent (normalised-temperature cross-entropy) loss for two views of a batch.
 
     Both views are ℓ2-normalised, so ``s`` is the cosine similarity. For an anchor
@@ -64,6 +63,8 @@ class NTXentLoss(nn.Module):
     NTXentLoss(temperature=1.0, symmetric=False)
     """
 
+    _hyperparameters = ("temperature", "symmetric")
+
     def __init__(self, temperature: float = 0.5, symmetric: bool = True):
         super().__init__()
         self.temperature = check_positive(temperature, "temperature", "temperature=0.5")
@@ -94,6 +95,3 @@ class NTXentLoss(nn.Module):
             anchors, positives, labels, temperature=self.temperature, symmetric=self.symmetric
         )
         return info_nce_from_logits(positive, negatives, n_negatives)
-
-    def extra_repr(self) -> str:
-        return f"temperature={self.temperature}, symmetric={self.symmetric}"

@@ -6,9 +6,9 @@ import math
 
 import torch
 import torch.nn.functional as F
-from torch import nn
 
 from ._common import (
+    ParametrizedLoss,
     check_bool,
     check_embeddings,
     check_positive,
@@ -99,7 +99,7 @@ def soft_nearest_neighbour_loss(
     return (log_denominator - log_numerator).mean()
 
 
-class SoftNearestNeighbourLoss(nn.Module):
+class SoftNearestNeighbourLoss(ParametrizedLoss):
     """Soft nearest neighbour loss for two views (Module form).
 
     ``forward(anchors, positives, labels=None)`` stacks the ``2B`` rows
@@ -126,6 +126,8 @@ class SoftNearestNeighbourLoss(nn.Module):
     >>> criterion
     SoftNearestNeighbourLoss(temperature=0.5, normalize=True)
     """
+
+    _hyperparameters = ("temperature", "normalize")
 
     def __init__(self, temperature: float = 1.0, normalize: bool = True):
         super().__init__()
@@ -156,6 +158,3 @@ class SoftNearestNeighbourLoss(nn.Module):
         return soft_nearest_neighbour_loss(
             z, labels, temperature=self.temperature, normalize=self.normalize
         )
-
-    def extra_repr(self) -> str:
-        return f"temperature={self.temperature}, normalize={self.normalize}"

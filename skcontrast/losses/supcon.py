@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
-from torch import nn
 
-from ._common import two_view_batch
+from ._common import ParametrizedLoss, two_view_batch
 
 __all__ = ["SupConLoss", "TwoViewSupConLoss", "nt_xent_loss", "supcon_loss"]
 
@@ -199,7 +198,7 @@ def nt_xent_loss(z1: torch.Tensor, z2: torch.Tensor, temperature: float = 0.5) -
     )
 
 
-class SupConLoss(nn.Module):
+class SupConLoss(ParametrizedLoss):
     """Module wrapper around :func:`supcon_loss`.
 
     Parameters
@@ -220,6 +219,8 @@ class SupConLoss(nn.Module):
     >>> loss.ndim
     0
     """
+
+    _hyperparameters = ("temperature", "base_temperature")
 
     def __init__(self, temperature: float = 0.1, base_temperature: float | None = None):
         super().__init__()
@@ -251,11 +252,9 @@ class SupConLoss(nn.Module):
             z, labels, temperature=self.temperature, base_temperature=self.base_temperature
         )
 
-    def extra_repr(self) -> str:
-        return f"temperature={self.temperature}, base_temperature={self.base_temperature}"
 
 
-class TwoViewSupConLoss(nn.Module):
+class TwoViewSupConLoss(ParametrizedLoss):
     """:func:`supcon_loss` with the two-view interface of the other loss Modules.
 
     ``forward(anchors, positives, labels=None)`` stacks the ``2B`` rows
@@ -284,6 +283,8 @@ class TwoViewSupConLoss(nn.Module):
     >>> criterion(a, p, torch.tensor([0, 0, 1, 1])).ndim
     0
     """
+
+    _hyperparameters = ("temperature", "base_temperature")
 
     def __init__(self, temperature: float = 0.1, base_temperature: float | None = None):
         super().__init__()
@@ -318,6 +319,3 @@ class TwoViewSupConLoss(nn.Module):
         return supcon_loss(
             z, labels, temperature=self.temperature, base_temperature=self.base_temperature
         )
-
-    def extra_repr(self) -> str:
-        return f"temperature={self.temperature}, base_temperature={self.base_temperature}"

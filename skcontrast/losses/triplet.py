@@ -6,9 +6,9 @@ import math
 
 import torch
 import torch.nn.functional as F
-from torch import nn
 
 from ._common import (
+    ParametrizedLoss,
     check_bool,
     check_choice,
     check_embeddings,
@@ -183,7 +183,7 @@ def triplet_loss(
     return per_triplet(d_ap, d_chosen)[has_negative].mean()
 
 
-class TripletLoss(nn.Module):
+class TripletLoss(ParametrizedLoss):
     """Triplet loss with batch mining, for two views (Module form).
 
     ``forward(anchors, positives, labels=None)`` stacks the ``2B`` rows
@@ -214,6 +214,8 @@ class TripletLoss(nn.Module):
     >>> float(criterion(a, a)) < float(criterion(a, a.flip(0)))
     True
     """
+
+    _hyperparameters = ("margin", "mining", "soft_margin", "squared", "normalize")
 
     def __init__(
         self,
@@ -256,10 +258,4 @@ class TripletLoss(nn.Module):
             soft_margin=self.soft_margin,
             squared=self.squared,
             normalize=self.normalize,
-        )
-
-    def extra_repr(self) -> str:
-        return (
-            f"margin={self.margin}, mining={self.mining!r}, soft_margin={self.soft_margin}, "
-            f"squared={self.squared}, normalize={self.normalize}"
         )

@@ -50,3 +50,21 @@ def degenerate_batches(dtype=torch.float64):
         "antipodal": (torch.tensor([[1.0, 0.0], [-1.0, 0.0]], dtype=dtype),
                       torch.tensor([[1.0, 0.0], [-1.0, 0.0]], dtype=dtype), None),
     }
+
+
+def two_view_rows(anchors, positives, labels, symmetric):
+    """The anchors and candidates of a two-view InfoNCE-family loss, written out.
+
+    Returns ``rows, candidates, row_ids, candidate_ids, partner``: unit-normalised rows
+    and candidates (symmetric: every view of the ``2B`` against all ``2B``; otherwise
+    the anchors against the positives), each one's class id, and the index of each row's
+    positive among the candidates.
+    """
+    batch = len(anchors)
+    ids = list(range(batch)) if labels is None else [int(v) for v in labels]
+    a = [unit(r) for r in anchors]
+    p = [unit(r) for r in positives]
+    if symmetric:
+        partner = [(r + batch) % (2 * batch) for r in range(2 * batch)]
+        return a + p, a + p, ids + ids, ids + ids, partner
+    return a, p, ids, ids, list(range(batch))

@@ -12,22 +12,13 @@ from skcontrast.losses import (
     nt_xent_loss,
 )
 
-from ._helpers import randn, unit, views
+from ._helpers import randn, two_view_rows, views
 
 
 def slow_hard_negative(anchors, positives, labels, temperature, tau_plus, beta, symmetric):
     """Weights w_k = e^{β s_k/t} in g = max((Σ w e^{s/t}/Σ w - τ⁺ e^{s+/t})/(1 - τ⁺), e^{-1/t})."""
-    batch = len(anchors)
-    ids = list(range(batch)) if labels is None else [int(v) for v in labels]
-    a = [unit(r) for r in anchors]
-    p = [unit(r) for r in positives]
-    if symmetric:
-        rows = candidates = a + p
-        row_ids = cand_ids = ids + ids
-        partner = [(r + batch) % (2 * batch) for r in range(2 * batch)]
-    else:
-        rows, candidates, row_ids, cand_ids = a, p, ids, ids
-        partner = list(range(batch))
+    rows, candidates, row_ids, cand_ids, partner = two_view_rows(anchors, positives, labels,
+                                                                 symmetric)
     total = 0.0
     for r in range(len(rows)):
         pos = torch.exp((rows[r] * candidates[partner[r]]).sum() / temperature)

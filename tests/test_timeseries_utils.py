@@ -77,14 +77,7 @@ def centre_observed_span(x) -> np.ndarray:
     ``(lead + trail) // 2 - lead`` where ``lead``/``trail`` count its leading/trailing
     padding timestamps, so only padding wraps around. An all-NaN series stays put.
 
-    Parameters
-    ----------
-    x : array-like of shape (n_series, n_timesteps, n_channels)
-        Float collection, NaN = missing.
-
-    Returns
-    -------
-    ndarray of the same shape
+    ``x``: a float collection, NaN = missing; returns a new array of the same shape.
 
     Examples
     --------
@@ -109,14 +102,8 @@ def centre_observed_span(x) -> np.ndarray:
 def drop_all_missing(x) -> np.ndarray:
     """Remove the series whose every value is NaN.
 
-    Parameters
-    ----------
-    x : array-like of shape (n_series, n_timesteps, n_channels)
-        Float collection, NaN = missing.
-
-    Returns
-    -------
-    ndarray of shape (n_kept, n_timesteps, n_channels)
+    ``x``: a float collection, NaN = missing; returns a new array of shape
+    ``(n_kept, n_timesteps, n_channels)``.
 
     Examples
     --------

@@ -109,14 +109,9 @@ class SCARFEmbedder(TabularInputMixin, EarlyStoppingMixin, BaseContrastiveEmbedd
     device : {"auto", "cpu", "cuda"} or str, default="auto"
         Torch device; ``"auto"`` uses CUDA when available. Resolved in :meth:`fit`.
     n_threads : int or None, default=1
-        Torch intra-op threads while fitting and embedding (``torch.set_num_threads``
-        for the duration of the call, then restored). The default, 1, never collapses:
-        with more, torch's threads wait on each other at every step as soon as another
-        process holds a core (2.2-2.7x slower beside one busy process on 2 cores,
-        16x on another machine), while alone a second thread saves 15-25 % (measured:
-        ``benchmarks/results/threads_contention.md``). ``-1`` uses every CPU of the
-        process (for a large fit on an otherwise idle machine); ``None`` keeps torch's
-        setting. The last bits of a fit can depend on the thread count.
+        Torch intra-op threads while fitting and embedding, then restored. 1 never
+        collapses beside other busy processes; ``-1``: every CPU of the process;
+        ``None``: torch's setting (user guide, "Threads").
     callbacks : list, default=None
         Objects with ``on_train_begin``/``on_epoch_end``/``on_train_end`` hooks, or
         callables ``f(estimator, history) -> stop`` (see :mod:`skcontrast.callbacks`).

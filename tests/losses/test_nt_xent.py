@@ -7,7 +7,7 @@ import torch
 
 from skcontrast.losses import InfoNCELoss, NTXentLoss, info_nce_loss, nt_xent_loss
 
-from ._helpers import randn, unit, views
+from ._helpers import randn, two_view_rows, views
 
 
 def slow_nt_xent(anchors, positives, labels, temperature, symmetric):
@@ -17,19 +17,8 @@ def slow_nt_xent(anchors, positives, labels, temperature, symmetric):
     its negatives the rows of samples with another label. One-directional: anchor i
     against the B positives.
     """
-    batch = len(anchors)
-    ids = list(range(batch)) if labels is None else [int(v) for v in labels]
-    a = [unit(r) for r in anchors]
-    p = [unit(r) for r in positives]
-    if symmetric:
-        rows, row_ids = a + p, ids + ids
-        partner = [(r + batch) % (2 * batch) for r in range(2 * batch)]
-        candidates = rows
-    else:
-        rows, row_ids = a, ids
-        partner = list(range(batch))
-        candidates = p
-    cand_ids = row_ids if symmetric else ids
+    rows, candidates, row_ids, cand_ids, partner = two_view_rows(anchors, positives, labels,
+                                                                 symmetric)
     total = 0.0
     for r in range(len(rows)):
         pos = torch.exp((rows[r] * candidates[partner[r]]).sum() / temperature)

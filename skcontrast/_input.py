@@ -314,8 +314,30 @@ def _has_categorical_columns(X, estimator: str) -> bool:
 
 
 def take_rows(rows, idx: torch.Tensor) -> torch.Tensor:
-    """``rows[idx]`` for a tensor of rows or a streamed
-    :class:`~skcontrast._preprocessing.StandardizedRows` (read then, on the CPU)."""
+    """The rows ``idx`` of the training rows, whether held as a tensor or streamed.
+
+    A tabular embedder's training rows are a tensor, or, for data too large to copy, a
+    streamed view that reads and standardises the requested rows on the CPU when asked.
+
+    Parameters
+    ----------
+    rows : torch.Tensor or streamed rows
+        The training rows (``TabularInputMixin._training_rows``).
+    idx : torch.Tensor
+        Row indices (on any device).
+
+    Returns
+    -------
+    batch : torch.Tensor
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skcontrast.base import take_rows
+    >>> take_rows(torch.arange(6.0).reshape(3, 2), torch.tensor([2, 0]))
+    tensor([[4., 5.],
+            [0., 1.]])
+    """
     if isinstance(rows, torch.Tensor):
         return rows[idx.to(rows.device)]
     return torch.from_numpy(rows.rows(idx.cpu().numpy()))

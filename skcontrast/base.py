@@ -83,8 +83,9 @@ from torch import nn
 
 from ._compat import Interval, Options, _fit_context
 from ._health import check_training_health, health_rows
-from ._input import SeriesInputMixin, TabularInputMixin, TabularOrSeriesInputMixin
+from ._input import SeriesInputMixin, TabularInputMixin, TabularOrSeriesInputMixin, take_rows
 from ._persistence import PersistenceMixin
+from ._sampling import balanced_draw, random_split, stratified_split
 from ._torch_utils import (
     build_module,
     make_adam,
@@ -93,11 +94,20 @@ from ._torch_utils import (
     seed_from_random_state,
     torch_threads,
 )
-from ._training import StoppingRule, TrainingDivergedError, TrainingTask, train
+from ._training import (
+    StoppingRule,
+    TrainingDivergedError,
+    TrainingTask,
+    mean_over_chunks,
+    train,
+)
 from .callbacks import check_callbacks, training_callbacks
 from .distributed import world
 from .encoders.mlp import InputConcat
 
+# Everything an embedder is built from: the base class and the input mixins, the
+# training task, and the helpers the shipped embedders use for their splits, batches and
+# validation losses (an embedder imports nothing private; tests/test_layers.py).
 __all__ = [
     "BaseContrastiveEmbedder",
     "EarlyStoppingMixin",
@@ -106,8 +116,13 @@ __all__ = [
     "TabularInputMixin",
     "TabularOrSeriesInputMixin",
     "TrainingTask",
+    "balanced_draw",
     "build_module",
     "fit_all_or_nothing",
+    "mean_over_chunks",
+    "random_split",
+    "stratified_split",
+    "take_rows",
 ]
 
 

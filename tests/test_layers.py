@@ -110,3 +110,15 @@ def test_persistence_sits_below_the_estimators_it_loads():
     for estimator_module in ("skcontrast.base", "skcontrast.finetune",
                              "skcontrast.probes._svm", "skcontrast.probes._classifier"):
         assert floor["skcontrast._persistence"] < floor[estimator_module]
+
+
+def test_the_shipped_embedders_are_built_from_skcontrast_base():
+    # What a new embedder needs is exported by skcontrast.base; the shipped ones use it
+    # too. Allowed private imports: scikit-learn's parameter-validation machinery
+    # (_compat) and TS2Vec's own training-series store (_timeseries).
+    graph = import_graph()
+    allowed = {"skcontrast._compat", "skcontrast._timeseries"}
+    for name in ("scarf", "ts2vec", "supcon", "expclr"):
+        imported = graph[f"skcontrast.embedders.{name}"]
+        private = {m for m in imported if m.rpartition(".")[2].startswith("_")}
+        assert "skcontrast.base" in imported and private <= allowed, (name, private)

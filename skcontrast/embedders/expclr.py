@@ -11,11 +11,15 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_consistent_length, column_or_1d
 
 from .._compat import Interval, StrOptions
-from .._input import TabularOrSeriesInputMixin
-from .._sampling import stratified_split
-from .._torch_utils import build_module
-from .._training import TrainingTask, mean_over_chunks
-from ..base import BaseContrastiveEmbedder, EarlyStoppingMixin
+from ..base import (
+    BaseContrastiveEmbedder,
+    EarlyStoppingMixin,
+    TabularOrSeriesInputMixin,
+    TrainingTask,
+    build_module,
+    mean_over_chunks,
+    stratified_split,
+)
 from ..encoders.pooling import PooledSeriesEncoder
 from ..expert_features import time_series_expert_features
 from ..losses.expclr import combine_label_similarity, expclr_loss, expert_similarity

@@ -11,12 +11,17 @@ import torch
 from torch import nn
 
 from .._compat import Interval, StrOptions
-from .._input import TabularInputMixin, take_rows
-from .._sampling import random_split
-from .._torch_utils import build_module
-from .._training import TrainingTask, mean_over_chunks
 from ..augmentations.corruption import MarginalCorruption, n_corrupted_features
-from ..base import BaseContrastiveEmbedder, EarlyStoppingMixin
+from ..base import (
+    BaseContrastiveEmbedder,
+    EarlyStoppingMixin,
+    TabularInputMixin,
+    TrainingTask,
+    build_module,
+    mean_over_chunks,
+    random_split,
+    take_rows,
+)
 from ..distributed import all_gather_with_grad, shard_rows, world
 from ..encoders.mlp import ProjectionHead
 from ..losses import LOSSES, make_loss

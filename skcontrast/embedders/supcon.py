@@ -15,14 +15,20 @@ from sklearn.utils.validation import check_consistent_length, column_or_1d
 from torch import nn
 
 from .._compat import Interval, StrOptions
-from .._input import TabularOrSeriesInputMixin, take_rows
-from .._sampling import balanced_draw, stratified_split
-from .._torch_utils import build_module
-from .._training import TrainingTask, mean_over_chunks
 from ..augmentations.corruption import MarginalCorruption, n_corrupted_features
 from ..augmentations.tabular_noise import gaussian_noise
 from ..augmentations.timeseries import TimeSeriesAugmenter
-from ..base import BaseContrastiveEmbedder, EarlyStoppingMixin
+from ..base import (
+    BaseContrastiveEmbedder,
+    EarlyStoppingMixin,
+    TabularOrSeriesInputMixin,
+    TrainingTask,
+    balanced_draw,
+    build_module,
+    mean_over_chunks,
+    stratified_split,
+    take_rows,
+)
 from ..distributed import all_gather_with_grad, shard_rows, world
 from ..encoders.mlp import ProjectionHead
 from ..encoders.pooling import PooledSeriesEncoder

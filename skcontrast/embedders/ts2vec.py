@@ -11,12 +11,14 @@ from torch import nn
 from torch.optim.swa_utils import AveragedModel, get_swa_multi_avg_fn
 
 from .._compat import Interval, StrOptions
-from .._input import SeriesInputMixin
 from .._timeseries import TrainingSeries, fill_missing_timestamps
-from .._torch_utils import build_module
-from .._training import TrainingTask
 from ..augmentations.crops import overlapping_crops
-from ..base import BaseContrastiveEmbedder
+from ..base import (
+    BaseContrastiveEmbedder,
+    SeriesInputMixin,
+    TrainingTask,
+    build_module,
+)
 from ..encoders.pooling import PooledSeriesEncoder
 from ..losses import LOSSES, make_loss
 from ..losses.hierarchical import hierarchical_contrastive_loss

@@ -66,6 +66,7 @@ from __future__ import annotations
 
 import copy
 import importlib
+import inspect
 import json
 from dataclasses import dataclass, field
 from importlib import resources
@@ -166,12 +167,12 @@ class EmbedderSpec:
         """The row's estimator alone (``None`` for raw features)."""
         if self.is_raw:
             return None
+        cls = _EMBEDDERS[self.estimator]
         params = _resolve_callables(self.params)
-        accepts = "n_threads" in _EMBEDDERS[self.estimator]().get_params()
-        if accepts and "n_threads" not in params:
+        if "n_threads" in inspect.signature(cls).parameters:
             # The runner's --threads (its context) governs, not the estimator's default.
-            params["n_threads"] = None
-        model = _EMBEDDERS[self.estimator](**params)
+            params.setdefault("n_threads", None)
+        model = cls(**params)
         return UntrainedEmbedder(model) if self.untrained else model
 
     def build(self):

@@ -31,10 +31,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+import skcontrast
 from skcontrast._input import SeriesInputMixin
 from skcontrast._torch_utils import build_module, make_adam, make_generator
 from skcontrast.augmentations.crops import overlapping_crops
-from skcontrast.encoders import dilated_conv
 from skcontrast.encoders.dilated_conv import DilatedConvEncoder
 from skcontrast.losses.hierarchical import hierarchical_contrastive_loss
 
@@ -132,14 +132,10 @@ def compare(label, fns, repeats, clock):
 
 def embed(encoder, x, rows, library):
     """Forward ``x`` in batches of ``rows`` series, forcing one convolution path."""
-    chosen = dilated_conv._library_convs
-    dilated_conv._library_convs = lambda device: library
-    try:
-        with torch.no_grad():
-            for lo in range(0, x.shape[0], rows):
-                encoder(x[lo : lo + rows])
-    finally:
-        dilated_conv._library_convs = chosen
+    with torch.no_grad(), skcontrast.config_context(
+            dilated_conv="library" if library else "per_tap"):
+        for lo in range(0, x.shape[0], rows):
+            encoder(x[lo : lo + rows])
 
 
 def check_equal(encoder, padded):

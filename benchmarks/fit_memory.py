@@ -1,7 +1,7 @@
 """Peak memory of ``SCARFEmbedder.fit`` on a memory-mapped table: streamed or copied.
 
 ``fit`` computes the standardisation statistics block by block. A numeric table whose
-float32 copy would exceed ``SCARFEmbedder._stream_bytes`` (256 MiB) is then streamed:
+float32 copy would exceed ``stream_above_mib`` (256 MiB, ``skcontrast.set_config``) is streamed:
 each batch and each marginal draw of the corruption is read from the map when it is
 needed, and only the validation rows are held. A smaller one is preprocessed straight
 into its training/validation order one block (about 64 MB of float64) at a time, and
@@ -12,7 +12,7 @@ resident memory (``RssAnon``: the arrays and tensors it allocates, not the file'
 pages, which are page cache) every 5 ms:
 
 * ``streamed`` (the default for this size);
-* ``copied``: the float32 copy, block-wise (``_stream_bytes`` raised past the table);
+* ``copied``: the float32 copy, block-wise (``stream_above_mib`` raised past the table);
 * ``unblocked``: the copy with the block size limit off too (all of X in one block,
   float64 temporaries of its size).
 
@@ -46,13 +46,14 @@ from _common import (  # noqa: E402
 def child(path: str, mode: str) -> None:
     import torch
 
-    from skcontrast import SCARFEmbedder, _preprocessing
+    import skcontrast
+    from skcontrast import SCARFEmbedder
 
     torch.set_num_threads(1)
     if mode in ("copied", "unblocked"):
-        SCARFEmbedder._stream_bytes = 2**62
+        skcontrast.set_config(stream_above_mib=2**40)
     if mode == "unblocked":
-        _preprocessing._BLOCK_BYTES = 2**62
+        skcontrast.set_config(block_mib=2**40)
     X = np.load(path, mmap_mode="r")
     seconds, peak = peak_anonymous_mb(
         lambda: SCARFEmbedder(max_epochs=1, early_stopping=False, random_state=0).fit(X))

@@ -46,14 +46,14 @@ def _rss_mb() -> float:
 def child(path: str, mode: str) -> None:
     import torch
 
+    import skcontrast
     from skcontrast import SCARFEmbedder
-    from skcontrast.base import BaseContrastiveEmbedder
 
     torch.set_num_threads(1)
     X = np.load(path, mmap_mode="r")
     embedder = SCARFEmbedder(max_epochs=2, random_state=0).fit(np.asarray(X[:2000]))
     if mode == "whole":
-        BaseContrastiveEmbedder._transform_block_bytes = 2**62
+        skcontrast.set_config(block_mib=2**40)
     before = _rss_mb()
     tracemalloc.start()  # numpy registers its buffers with tracemalloc
     start = time.perf_counter()

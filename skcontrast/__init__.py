@@ -1,6 +1,7 @@
 """skcontrast: scikit-learn embedders trained with contrastive learning."""
 
 from . import probes  # noqa: F401  (its estimators register themselves for load)
+from ._config import config_context, get_config, set_config
 from ._health import TrainingCollapseWarning
 from ._persistence import ModelFileError, load
 from ._training import TrainingDivergedError
@@ -17,4 +18,4 @@ from .finetune import FineTunedClassifier
 __all__ = ["ExpCLREmbedder", "FineTunedClassifier", "ModelFileError", "SCARFEmbedder",
            "SupConEmbedder", "TS2VecEmbedder", "TrainingCollapseWarning", "TrainingDivergedError",
            "UntrainedEmbedder",
-           "__version__", "load"]
+           "__version__", "config_context", "get_config", "load", "set_config"]

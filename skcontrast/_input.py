@@ -27,6 +27,7 @@ from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
 from ._compat import Interval, StrOptions, _check_feature_names, validate_data
+from ._config import stream_above_bytes
 from ._preprocessing import (
     MISSING_CATEGORY,
     StandardizedRows,
@@ -374,17 +375,15 @@ class TabularInputMixin:
         "include_input": ["boolean"],
     }
 
-    #: Above this size of its float32 copy, a numeric table is streamed in fit.
-    _stream_bytes = 256 * 2**20
-
     def _streams_rows(self, X, device) -> bool:
         """Whether fit reads the training rows from ``X`` on demand (no float32 copy).
 
         For a numeric array (a memory map included) on the CPU whose float32 copy would
-        exceed ``_stream_bytes``. Both ways give identical values, hence identical fits.
+        exceed ``stream_above_mib`` (:func:`skcontrast.set_config`). Both ways give
+        identical values, hence identical fits.
         """
         return (device.type == "cpu" and isinstance(X, np.ndarray)
-                and 4 * X.size > self._stream_bytes)
+                and 4 * X.size > stream_above_bytes())
 
     def _split_rows(self, X, train_idx, valid_idx, device):
         """The preprocessed training and validation rows of a split.

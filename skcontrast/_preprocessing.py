@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._config import block_bytes
+
 __all__ = [
     "MISSING_CATEGORY",
     "StandardizedRows",
@@ -44,16 +46,13 @@ def standardization_stats(X: np.ndarray, standardize: bool) -> tuple[np.ndarray,
     return mean, np.where(scale > 1e-12 * np.maximum(1.0, np.abs(mean)), scale, 1.0)
 
 
-#: Bytes of float64 work per block when preprocessing large inputs.
-_BLOCK_BYTES = 64 * 2**20
-
-
 def _row_blocks(X, n_rows: int | None = None) -> list[tuple[int, int]]:
     """Ranges of ``n_rows`` (default: all of X's) rows of X's width, about
-    ``_BLOCK_BYTES`` of float64 each (one range for small inputs)."""
+    ``block_mib`` (:func:`skcontrast.set_config`) of float64 each (one range for
+    small inputs)."""
     n = X.shape[0] if n_rows is None else n_rows
     width = max(1, int(np.prod(X.shape[1:])))
-    rows = max(1, _BLOCK_BYTES // (8 * width))
+    rows = max(1, block_bytes() // (8 * width))
     return [(lo, min(lo + rows, n)) for lo in range(0, n, rows)] or [(0, 0)]
 
 
@@ -228,7 +227,7 @@ def preprocess_in_order(preprocess, X, order) -> np.ndarray:
 
     A training split (the rows of ``X`` in a shuffled order) is built without holding
     both the preprocessed ``X`` and its reordered copy, and without a float64 temporary
-    of all of ``X``: one block of rows (about ``_BLOCK_BYTES`` of float64) is gathered
+    of all of ``X``: one block of rows (about ``block_mib`` of float64) is gathered
     and preprocessed at a time. ``preprocess`` must act row by row (fitted state only).
 
     Parameters

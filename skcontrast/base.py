@@ -82,6 +82,7 @@ from skorch.history import History
 from torch import nn
 
 from ._compat import Interval, Options, _fit_context
+from ._config import block_bytes
 from ._health import check_training_health, health_rows
 from ._input import SeriesInputMixin, TabularInputMixin, TabularOrSeriesInputMixin, take_rows
 from ._persistence import PersistenceMixin
@@ -412,9 +413,10 @@ class BaseContrastiveEmbedder(
 
         Inference runs in batches of ``inference_batch_size`` rows, and a large
         sliceable input (an array, a ``np.load(..., mmap_mode="r")`` memory map, a Dask
-        array, a DataFrame) is validated and preprocessed one block of about 64 MB at a
-        time, so memory beyond the output stays bounded whatever the number of samples
-        (the embeddings are exactly those of a single pass).
+        array, a DataFrame) is validated and preprocessed one block of about 64 MiB at a
+        time (``block_mib``, see :func:`skcontrast.config_context`), so memory beyond the
+        output stays bounded whatever the number of samples (the embeddings are exactly
+        those of a single pass).
 
         Parameters
         ----------
@@ -442,9 +444,6 @@ class BaseContrastiveEmbedder(
             )
         return out
 
-    #: Bytes of float32 input that :meth:`transform` validates and preprocesses at once.
-    _transform_block_bytes = 64 * 2**20
-
     def _row_blocks(self, X):
         """Row ranges for a block-wise :meth:`transform`, or ``None`` to take X whole.
 
@@ -460,7 +459,7 @@ class BaseContrastiveEmbedder(
             n_rows, row_values = int(shape[0]), int(np.prod(shape[1:]))
         except (TypeError, ValueError):  # unknown sizes (e.g. a lazy array)
             return None
-        rows = max(1, self._transform_block_bytes // max(4 * row_values, 1))
+        rows = max(1, block_bytes() // max(4 * row_values, 1))
         batch = self._inference_rows(row_values, self._inference_device())
         rows = max(1, rows // batch) * batch
         if n_rows <= rows:

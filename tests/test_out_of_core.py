@@ -6,16 +6,28 @@ import pytest
 import torch
 from sklearn.datasets import load_digits
 
+import skcontrast
 from skcontrast import SCARFEmbedder, SupConEmbedder, TS2VecEmbedder
-from skcontrast.base import BaseContrastiveEmbedder
 
 X, _ = load_digits(return_X_y=True)  # 1797 x 64
+
+
+@pytest.fixture(autouse=True)
+def _restore_settings():
+    before = skcontrast.get_config()
+    yield
+    skcontrast.set_config(**before)
+
+
+def set_block_bytes(n_bytes):
+    """Blocks of ``n_bytes`` (the public setting is in MiB); restored after the test."""
+    skcontrast.set_config(block_mib=n_bytes / 2**20)
 
 
 @pytest.fixture
 def small_blocks(monkeypatch):
     # 64 features x 4 bytes x 250 rows: blocks of 200 rows at inference_batch_size=100.
-    monkeypatch.setattr(BaseContrastiveEmbedder, "_transform_block_bytes", 64 * 4 * 250)
+    set_block_bytes(64 * 4 * 250)
 
 
 @pytest.fixture(scope="module")
@@ -48,8 +60,7 @@ def test_a_memory_mapped_array_is_embedded_block_by_block(scarf, small_blocks, t
 def test_blocks_give_exactly_the_single_pass_embeddings(scarf, monkeypatch):
     expected = scarf.transform(X)
     for block_rows in (100, 300, 1700):
-        monkeypatch.setattr(BaseContrastiveEmbedder, "_transform_block_bytes",
-                            64 * 4 * block_rows)
+        set_block_bytes(64 * 4 * block_rows)
         np.testing.assert_array_equal(scarf.transform(X), expected)
 
 
@@ -58,7 +69,7 @@ def test_dataframes_are_sliced_by_position(monkeypatch):
                          index=np.arange(len(X))[::-1])  # an index that is not 0..n-1
     embedder = SCARFEmbedder(max_epochs=2, inference_batch_size=100, random_state=0)
     whole = embedder.fit(frame).transform(frame)
-    monkeypatch.setattr(BaseContrastiveEmbedder, "_transform_block_bytes", 64 * 4 * 250)
+    set_block_bytes(64 * 4 * 250)
     assert len(embedder._row_blocks(frame)) == 9
     np.testing.assert_array_equal(embedder.transform(frame), whole)
 
@@ -70,7 +81,7 @@ def test_series_blocks_equal_the_single_pass(monkeypatch):
     embedder = TS2VecEmbedder(n_iters=3, n_components=8, hidden_size=8, depth=2,
                               inference_batch_size=16, random_state=0).fit(series)
     expected = embedder.transform(series)
-    monkeypatch.setattr(BaseContrastiveEmbedder, "_transform_block_bytes", 4 * 80 * 40)
+    set_block_bytes(4 * 80 * 40)
     assert len(embedder._row_blocks(series)) > 1
     np.testing.assert_array_equal(embedder.transform(series), expected)
 
@@ -94,7 +105,7 @@ def test_long_series_are_embedded_a_few_at_a_time_on_the_cpu(monkeypatch):
                         lambda self, x, **kw: batches.append(len(x)) or original(self, x, **kw))
     one_pass = embedder.transform(series)
     assert batches == [7] * 7 + [1]
-    monkeypatch.setattr(BaseContrastiveEmbedder, "_transform_block_bytes", 4 * 60 * 20)
+    set_block_bytes(4 * 60 * 20)
     assert embedder._row_blocks(series) == [(0, 14), (14, 28), (28, 42), (42, 50)]
     np.testing.assert_array_equal(embedder.transform(series), one_pass)
     # Batching does not change the embeddings beyond float rounding.
@@ -144,7 +155,7 @@ def test_fit_preprocessing_of_large_inputs_goes_block_by_block(monkeypatch, tmp_
     mapped = np.load(path, mmap_mode="r")
     mean, scale = _preprocessing.standardization_stats(X, True)
     whole = _preprocessing.standardize_float32(X, mean, scale)
-    monkeypatch.setattr(_preprocessing, "_BLOCK_BYTES", 8 * 7 * 64)  # 64-row blocks
+    set_block_bytes(8 * 7 * 64)  # 64-row blocks
     assert len(_preprocessing._row_blocks(mapped)) == 16
     b_mean, b_scale = _preprocessing.standardization_stats(mapped, True)
     np.testing.assert_allclose(b_mean, mean, rtol=1e-12)
@@ -168,7 +179,7 @@ def test_preprocess_in_order_equals_reordering_the_whole(monkeypatch):
     X = rng.normal(size=(300, 5))
     frame = pd.DataFrame({"a": X[:, 0], "b": rng.choice(["x", "y", "z"], 300)})
     order = rng.permutation(300)
-    monkeypatch.setattr(_preprocessing, "_BLOCK_BYTES", 8 * 5 * 32)  # 32-row blocks
+    set_block_bytes(8 * 5 * 32)  # 32-row blocks
     emb = SCARFEmbedder(max_epochs=1, random_state=0).fit(X)
     np.testing.assert_array_equal(
         _preprocessing.preprocess_in_order(emb._preprocess, X, order),
@@ -225,7 +236,7 @@ def test_corruption_from_a_row_source_equals_the_tensor_reference(groups):
 
 
 def test_scarf_fit_streams_a_large_table_with_identical_results(monkeypatch, tmp_path):
-    # Above _stream_bytes a numeric table (here a memory map) is read on demand: no
+    # Above stream_above_mib a numeric table (here a memory map) is read on demand: no
     # float32 copy of the training rows, and the same fit, loss for loss.
     from skcontrast._preprocessing import StandardizedRows
 
@@ -238,7 +249,7 @@ def test_scarf_fit_streams_a_large_table_with_identical_results(monkeypatch, tmp
     original = StandardizedRows.rows
     monkeypatch.setattr(StandardizedRows, "rows",
                         lambda self, idx: reads.append(len(idx)) or original(self, idx))
-    monkeypatch.setattr(SCARFEmbedder, "_stream_bytes", 0)
+    skcontrast.set_config(stream_above_mib=1e-9)  # every table is streamed
     streamed = SCARFEmbedder(max_epochs=4, batch_size=64, random_state=0).fit(mapped)
     assert sum(reads) == 4 * 540  # every training row of every epoch, read on demand
     assert streamed.loss_curve_ == eager.loss_curve_
@@ -262,7 +273,7 @@ def test_supcon_fit_streams_a_large_table_with_identical_results(monkeypatch, tm
     original = StandardizedRows.rows
     monkeypatch.setattr(StandardizedRows, "rows",
                         lambda self, idx: reads.append(len(idx)) or original(self, idx))
-    monkeypatch.setattr(SupConEmbedder, "_stream_bytes", 0)
+    skcontrast.set_config(stream_above_mib=1e-9)  # every table is streamed
     streamed = SupConEmbedder(**params).fit(mapped, y)
     assert sum(reads) == 3 * 360  # every training row of every epoch, read on demand
     assert streamed.loss_curve_ == eager.loss_curve_

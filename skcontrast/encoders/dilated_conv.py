@@ -25,6 +25,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.autograd.function import once_differentiable
 
+from .._config import get_config
 from ..augmentations.masks import bernoulli_mask, binomial_timestamp_mask
 
 __all__ = ["DilatedConvEncoder", "same_pad_conv1d"]
@@ -136,13 +137,18 @@ def _conv_time_major(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor |
 def _library_convs(device: torch.device) -> bool:
     """Whether the encoder uses the device's own convolutions.
 
-    Everywhere but on the CPU, and on the CPU too when no gradient is recorded: the
+    As the ``dilated_conv`` setting says (:func:`skcontrast.set_config`); with
+    ``"auto"``, everywhere but on the CPU, and on the CPU too when no gradient is
+    recorded: the
     per-tap products pay off in TS2Vec's training steps (short crops, much padding), but
     a forward pass alone is faster with the CPU library convolution (oneDNN, channels
     first); with cache-sized batches, ``transform``'s forward pass runs 1.2-2.0x faster
     than per-tap products on batches of 256 series, from 96 to 10^4 timestamps
     (``benchmarks/bench_dilated_conv.py --inference``).
     """
+    choice = get_config()["dilated_conv"]
+    if choice != "auto":
+        return choice == "library"
     return device.type != "cpu" or not torch.is_grad_enabled()
 
 

@@ -6,7 +6,8 @@ Every loss Module of the classic family has the signature
 an optional ``(B,)`` integer tensor. ``labels=None`` means every sample is its own
 class, so the only positive of a view is the other view of the same sample. The helpers
 here turn such a call into either a labelled batch of ``2B`` rows (:func:`two_view_batch`)
-or the anchor/candidate logits of the InfoNCE family (:func:`view_logits`).
+or the anchor/candidate logits of the InfoNCE family (:func:`view_logits`), and
+:class:`TwoViewLoss` is the one ``forward`` of those Modules.
 """
 
 from __future__ import annotations
@@ -55,14 +56,15 @@ def check_choice(value, name: str, choices: tuple[str, ...]) -> str:
     return value
 
 
-def check_matrix(x, name: str) -> None:
+def check_matrix(x, name: str, shape: str = "(n_rows, n_dims)", *, nonempty=True) -> None:
+    """A 2-D floating-point tensor (``shape`` names its axes in the error message)."""
     if not isinstance(x, torch.Tensor):
         raise TypeError(f"{name} must be a torch.Tensor, got {type(x).__name__}.")
     if x.ndim != 2:
-        raise ValueError(f"{name} must be 2-D (n_rows, n_dims), got shape {tuple(x.shape)}.")
+        raise ValueError(f"{name} must be 2-D {shape}, got shape {tuple(x.shape)}.")
     if not x.is_floating_point():
         raise TypeError(f"{name} must be a floating-point tensor, got dtype {x.dtype}.")
-    if x.shape[0] < 1:
+    if nonempty and x.shape[0] < 1:
         raise ValueError(f"{name} must have at least one row, got shape {tuple(x.shape)}.")
 
 
@@ -185,6 +187,13 @@ def info_nce_from_logits(positive, negatives, n_negatives) -> torch.Tensor:
     return softplus(torch.logsumexp(negatives, dim=1) - positive).mean()
 
 
+def two_view_info_nce(anchors, positives, labels, *, temperature: float, symmetric: bool):
+    """InfoNCE / NT-Xent of two views, with the anchors and negatives of :func:`view_logits`."""
+    return info_nce_from_logits(
+        *view_logits(anchors, positives, labels, temperature=temperature, symmetric=symmetric)
+    )
+
+
 class ParametrizedLoss(nn.Module):
     """Base of the loss modules: ``repr`` lists the hyper-parameters named in
     ``_hyperparameters``, as ``nn.Module`` does for its layers."""
@@ -194,3 +203,56 @@ class ParametrizedLoss(nn.Module):
 
     def extra_repr(self) -> str:
         return ", ".join(f"{name}={getattr(self, name)!r}" for name in self._hyperparameters)
+
+
+class TwoViewLoss(ParametrizedLoss):
+    """Base of the classic loss Modules: ``forward(anchors, positives, labels=None)``.
+
+    A subclass keeps only its hyper-parameters (validated in ``__init__`` and named in
+    ``_hyperparameters``) and names its functional form in ``_loss_function``, which
+    :meth:`forward` calls with those hyper-parameters as keyword arguments:
+
+    * ``_stacks_views = False``: ``_loss_function(anchors, positives, labels, **hp)``;
+    * ``_stacks_views = True``: ``_loss_function(embeddings, labels, **hp)`` on the ``2B``
+      rows ``[anchors; positives]`` and labels ``[y; y]`` of :func:`two_view_batch`.
+
+    A loss that is not such a call overrides :meth:`_loss` instead. The Module adds no
+    checks of its own: the inputs are validated by :func:`two_view_batch` and the
+    functional form, with the same errors as a direct call of it.
+    """
+
+    #: The functional form, wrapped in ``staticmethod``.
+    _loss_function = None
+    #: Whether ``_loss_function`` takes the stacked ``2B`` rows instead of the two views.
+    _stacks_views: bool = False
+
+    def forward(
+        self,
+        anchors: torch.Tensor,
+        positives: torch.Tensor,
+        labels: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """Compute the loss.
+
+        Parameters
+        ----------
+        anchors, positives : torch.Tensor of shape (batch_size, n_dims)
+            Two views; row ``i`` of both belongs to sample ``i``.
+        labels : torch.Tensor of shape (batch_size,) or None, default=None
+            Integer class of each sample; ``None``: every sample is its own class. How
+            same-class samples enter the loss is described in the class docstring and
+            its functional form.
+
+        Returns
+        -------
+        loss : torch.Tensor
+            Scalar loss, differentiable with respect to ``anchors`` and ``positives``.
+        """
+        return self._loss(anchors, positives, labels)
+
+    def _loss(self, anchors, positives, labels):
+        hyperparameters = {name: getattr(self, name) for name in self._hyperparameters}
+        if self._stacks_views:
+            embeddings, labels = two_view_batch(anchors, positives, labels)
+            return self._loss_function(embeddings, labels, **hyperparameters)
+        return self._loss_function(anchors, positives, labels, **hyperparameters)

@@ -6,13 +6,12 @@ import torch
 import torch.nn.functional as F
 
 from ._common import (
-    ParametrizedLoss,
+    TwoViewLoss,
     check_bool,
     check_embeddings,
     check_positive,
     connected_zero,
     pairwise_distances,
-    two_view_batch,
 )
 
 __all__ = ["ContrastiveLoss", "contrastive_loss"]
@@ -103,7 +102,7 @@ def contrastive_loss(
     return loss
 
 
-class ContrastiveLoss(ParametrizedLoss):
+class ContrastiveLoss(TwoViewLoss):
     """Pairwise contrastive loss with margin, for two views (Module form).
 
     ``forward(anchors, positives, labels=None)`` stacks the ``2B`` rows
@@ -132,31 +131,10 @@ class ContrastiveLoss(ParametrizedLoss):
     """
 
     _hyperparameters = ("margin", "normalize")
+    _loss_function = staticmethod(contrastive_loss)
+    _stacks_views = True
 
     def __init__(self, margin: float = 1.0, normalize: bool = True):
         super().__init__()
         self.margin = check_positive(margin, "margin", "margin=1.0")
         self.normalize = check_bool(normalize, "normalize")
-
-    def forward(
-        self,
-        anchors: torch.Tensor,
-        positives: torch.Tensor,
-        labels: torch.Tensor | None = None,
-    ) -> torch.Tensor:
-        """Compute the loss.
-
-        Parameters
-        ----------
-        anchors, positives : torch.Tensor of shape (batch_size, n_dims)
-            Two views; row ``i`` of both belongs to sample ``i``.
-        labels : torch.Tensor of shape (batch_size,) or None, default=None
-            Integer class of each sample; ``None``: every sample is its own class.
-
-        Returns
-        -------
-        loss : torch.Tensor
-            Scalar loss over the pairs of the ``2 * batch_size`` rows.
-        """
-        z, labels = two_view_batch(anchors, positives, labels)
-        return contrastive_loss(z, labels, margin=self.margin, normalize=self.normalize)

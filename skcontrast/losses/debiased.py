@@ -7,7 +7,7 @@ import math
 import torch
 
 from ._common import (
-    ParametrizedLoss,
+    TwoViewLoss,
     check_bool,
     check_number,
     check_positive,
@@ -25,6 +25,10 @@ def _check_tau_plus(tau_plus):
 
 def _check_temperature(temperature):
     return check_positive(temperature, "temperature", "temperature=0.5")
+
+
+def _check_beta(beta):
+    return check_number(beta, "beta", "beta=1.0", low_inclusive=True)
 
 
 def debiased_from_logits(positive, negatives, n_negatives, *, temperature, tau_plus, beta):
@@ -66,6 +70,20 @@ def debiased_from_logits(positive, negatives, n_negatives, *, temperature, tau_p
     log_g = torch.where(log_g > floor, log_g, floor)
     # -log(e^{s+/t} / (e^{s+/t} + N g)) = softplus(log N + log g - s+/t).
     return softplus(torch.log(n) + log_g - positive).mean()
+
+
+def debiased_view_loss(anchors, positives, labels, *, temperature, tau_plus, beta, symmetric):
+    """:func:`debiased_from_logits` of two views, with the hyper-parameters validated."""
+    temperature = _check_temperature(temperature)
+    tau_plus = _check_tau_plus(tau_plus)
+    beta = _check_beta(beta)
+    symmetric = check_bool(symmetric, "symmetric")
+    positive, negatives, n_negatives = view_logits(
+        anchors, positives, labels, temperature=temperature, symmetric=symmetric
+    )
+    return debiased_from_logits(
+        positive, negatives, n_negatives, temperature=temperature, tau_plus=tau_plus, beta=beta
+    )
 
 
 def debiased_contrastive_loss(
@@ -139,18 +157,11 @@ def debiased_contrastive_loss(
     >>> bool(debiased_contrastive_loss(a, p, tau_plus=0.1) < plain)
     True
     """
-    temperature = _check_temperature(temperature)
-    tau_plus = _check_tau_plus(tau_plus)
-    symmetric = check_bool(symmetric, "symmetric")
-    positive, negatives, n_negatives = view_logits(
-        anchors, positives, labels, temperature=temperature, symmetric=symmetric
-    )
-    return debiased_from_logits(
-        positive, negatives, n_negatives, temperature=temperature, tau_plus=tau_plus, beta=0.0
-    )
+    return debiased_view_loss(anchors, positives, labels, temperature=temperature,
+                              tau_plus=tau_plus, beta=0.0, symmetric=symmetric)
 
 
-class DebiasedContrastiveLoss(ParametrizedLoss):
+class DebiasedContrastiveLoss(TwoViewLoss):
     """Debiased contrastive loss for two views (Module form).
 
     Module form of :func:`debiased_contrastive_loss`.
@@ -178,38 +189,10 @@ class DebiasedContrastiveLoss(ParametrizedLoss):
     """
 
     _hyperparameters = ("temperature", "tau_plus", "symmetric")
+    _loss_function = staticmethod(debiased_contrastive_loss)
 
     def __init__(self, temperature: float = 0.5, tau_plus: float = 0.1, symmetric: bool = True):
         super().__init__()
         self.temperature = _check_temperature(temperature)
         self.tau_plus = _check_tau_plus(tau_plus)
         self.symmetric = check_bool(symmetric, "symmetric")
-
-    def forward(
-        self,
-        anchors: torch.Tensor,
-        positives: torch.Tensor,
-        labels: torch.Tensor | None = None,
-    ) -> torch.Tensor:
-        """Compute the loss.
-
-        Parameters
-        ----------
-        anchors, positives : torch.Tensor of shape (batch_size, n_dims)
-            Two views; row ``i`` of both belongs to sample ``i``.
-        labels : torch.Tensor of shape (batch_size,) or None, default=None
-            Integer class of each sample; same-label samples are not negatives.
-
-        Returns
-        -------
-        loss : torch.Tensor
-            Scalar mean loss over the anchors.
-        """
-        return debiased_contrastive_loss(
-            anchors,
-            positives,
-            labels,
-            temperature=self.temperature,
-            tau_plus=self.tau_plus,
-            symmetric=self.symmetric,
-        )

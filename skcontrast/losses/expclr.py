@@ -28,7 +28,7 @@ import math
 
 import torch
 
-from ._common import ParametrizedLoss
+from ._common import ParametrizedLoss, check_matrix, pairwise_distances
 
 __all__ = ["ExpCLRLoss", "combine_label_similarity", "expclr_loss", "expert_similarity"]
 
@@ -39,27 +39,6 @@ def _check_positive(value, name, example):
     if not (value > 0 and math.isfinite(value)):
         raise ValueError(f"{name} must be a finite number > 0, got {value!r}; use e.g. {example}.")
     return float(value)
-
-
-def _check_matrix(x, name, what):
-    if not isinstance(x, torch.Tensor):
-        raise TypeError(f"{name} must be a torch.Tensor, got {type(x).__name__}.")
-    if x.ndim != 2:
-        raise ValueError(f"{name} must be 2-D {what}, got shape {tuple(x.shape)}.")
-    if not x.is_floating_point():
-        raise TypeError(f"{name} must be a floating-point tensor, got dtype {x.dtype}.")
-
-
-def _pairwise_distances(x: torch.Tensor) -> torch.Tensor:
-    """Exact Euclidean distance matrix with finite gradients at zero distance.
-
-    ``cdist`` without the matrix-multiplication shortcut computes each distance from
-    the coordinate differences, so identical rows give exactly 0 (the ``|a|^2 + |b|^2 -
-    2ab`` shortcut leaves round-off of order ``eps * |a|^2`` there), and its backward
-    pass defines the gradient of ``||a - b||`` at ``a == b`` as 0 instead of the
-    ``0 / 0`` a naive ``sqrt`` would produce (the diagonal is always such a point).
-    """
-    return torch.cdist(x, x, p=2.0, compute_mode="donot_use_mm_for_euclid_dist")
 
 
 def expert_similarity(
@@ -111,14 +90,14 @@ def expert_similarity(
     >>> expert_similarity(f)[0, 2]
     tensor(0.6400)
     """
-    _check_matrix(features, "features", "(n_samples, n_features)")
+    check_matrix(features, "features", "(n_samples, n_features)", nonempty=False)
     with torch.no_grad():
         if not bool(torch.isfinite(features).all()):
             raise ValueError(
                 "features contains NaN or infinite values; impute and standardise the "
                 "expert features before computing similarities."
             )
-        distances = _pairwise_distances(features.detach())
+        distances = pairwise_distances(features.detach())
         if max_distance is None:
             scale = distances.max() if distances.numel() else distances.new_tensor(0.0)
         else:
@@ -178,7 +157,7 @@ def combine_label_similarity(
             [0.0000, 1.0000, 0.5000],
             [0.5000, 0.5000, 1.0000]])
     """
-    _check_matrix(similarity, "similarity", "(n_samples, n_samples)")
+    check_matrix(similarity, "similarity", "(n_samples, n_samples)", nonempty=False)
     n = similarity.shape[0]
     if similarity.shape[1] != n:
         raise ValueError(f"similarity must be square, got shape {tuple(similarity.shape)}.")
@@ -259,8 +238,8 @@ def expclr_loss(
     >>> bool(torch.isfinite(E.grad).all())
     True
     """
-    _check_matrix(representations, "representations", "(n_samples, n_dims)")
-    _check_matrix(similarity, "similarity", "(n_samples, n_samples)")
+    check_matrix(representations, "representations", "(n_samples, n_dims)", nonempty=False)
+    check_matrix(similarity, "similarity", "(n_samples, n_samples)", nonempty=False)
     n = representations.shape[0]
     if similarity.shape != (n, n):
         raise ValueError(
@@ -272,7 +251,7 @@ def expclr_loss(
     delta = _check_positive(delta, "delta", "delta=1.0")
     temperature = _check_positive(temperature, "temperature", "temperature=1.0")
 
-    distances = _pairwise_distances(representations)
+    distances = pairwise_distances(representations)
     if normalize_distances:
         row_mean = distances.mean(dim=1, keepdim=True)
         # Only an all-zero row has mean 0; the clamp turns 0/0 into 0/tiny = 0.

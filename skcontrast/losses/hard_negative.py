@@ -4,14 +4,10 @@ from __future__ import annotations
 
 import torch
 
-from ._common import ParametrizedLoss, check_bool, check_number, view_logits
-from .debiased import _check_tau_plus, _check_temperature, debiased_from_logits
+from ._common import TwoViewLoss, check_bool
+from .debiased import _check_beta, _check_tau_plus, _check_temperature, debiased_view_loss
 
 __all__ = ["HardNegativeLoss", "hard_negative_loss"]
-
-
-def _check_beta(beta):
-    return check_number(beta, "beta", "beta=1.0", low_inclusive=True)
 
 
 def hard_negative_loss(
@@ -84,19 +80,11 @@ def hard_negative_loss(
     >>> bool(hard_negative_loss(a, p, beta=1.0) > uniform)  # hard negatives weigh more
     True
     """
-    temperature = _check_temperature(temperature)
-    tau_plus = _check_tau_plus(tau_plus)
-    beta = _check_beta(beta)
-    symmetric = check_bool(symmetric, "symmetric")
-    positive, negatives, n_negatives = view_logits(
-        anchors, positives, labels, temperature=temperature, symmetric=symmetric
-    )
-    return debiased_from_logits(
-        positive, negatives, n_negatives, temperature=temperature, tau_plus=tau_plus, beta=beta
-    )
+    return debiased_view_loss(anchors, positives, labels, temperature=temperature,
+                              tau_plus=tau_plus, beta=beta, symmetric=symmetric)
 
 
-class HardNegativeLoss(ParametrizedLoss):
+class HardNegativeLoss(TwoViewLoss):
     """Hard-negative-weighted debiased InfoNCE for two views (Module form).
 
     Module form of :func:`hard_negative_loss`.
@@ -126,6 +114,7 @@ class HardNegativeLoss(ParametrizedLoss):
     """
 
     _hyperparameters = ("temperature", "tau_plus", "beta", "symmetric")
+    _loss_function = staticmethod(hard_negative_loss)
 
     def __init__(
         self,
@@ -139,33 +128,3 @@ class HardNegativeLoss(ParametrizedLoss):
         self.tau_plus = _check_tau_plus(tau_plus)
         self.beta = _check_beta(beta)
         self.symmetric = check_bool(symmetric, "symmetric")
-
-    def forward(
-        self,
-        anchors: torch.Tensor,
-        positives: torch.Tensor,
-        labels: torch.Tensor | None = None,
-    ) -> torch.Tensor:
-        """Compute the loss.
-
-        Parameters
-        ----------
-        anchors, positives : torch.Tensor of shape (batch_size, n_dims)
-            Two views; row ``i`` of both belongs to sample ``i``.
-        labels : torch.Tensor of shape (batch_size,) or None, default=None
-            Integer class of each sample; same-label samples are not negatives.
-
-        Returns
-        -------
-        loss : torch.Tensor
-            Scalar mean loss over the anchors.
-        """
-        return hard_negative_loss(
-            anchors,
-            positives,
-            labels,
-            temperature=self.temperature,
-            tau_plus=self.tau_plus,
-            beta=self.beta,
-            symmetric=self.symmetric,
-        )

@@ -184,6 +184,21 @@ def _paired_contrast(a: torch.Tensor, b: torch.Tensor, weights=None) -> torch.Te
         return total
 
 
+def _contrast_along(z1: torch.Tensor, z2: torch.Tensor, axis: int) -> torch.Tensor:
+    """One TS2Vec term: the vectors along ``axis`` of ``(B, T, D)`` views are contrasted.
+
+    ``axis=0`` contrasts the series at each timestamp (instance term), ``axis=1`` the
+    timestamps of each series (temporal term). A single vector along ``axis`` leaves no
+    negatives: the term is then 0, as in the reference.
+    """
+    _check_views(z1, z2)
+    if z1.shape[axis] == 1:
+        return _zero_like_graph(z1, z2)
+    if axis == 0:
+        z1, z2 = z1.transpose(0, 1), z2.transpose(0, 1)
+    return _paired_contrast(z1, z2)
+
+
 def instance_contrastive_loss(z1: torch.Tensor, z2: torch.Tensor) -> torch.Tensor:
     """TS2Vec's instance-wise contrastive loss.
 
@@ -209,20 +224,20 @@ def instance_contrastive_loss(z1: torch.Tensor, z2: torch.Tensor) -> torch.Tenso
     >>> z = torch.randn(4, 6, 8)
     >>> float(instance_contrastive_loss(z, z)) > 0
     True
+    >>> instance_contrastive_loss(z[:1], z[:1])  # one series: no negatives
+    tensor(0.)
     """
-    _check_views(z1, z2)
-    if z1.shape[0] == 1:
-        return _zero_like_graph(z1, z2)
-    return _paired_contrast(z1.transpose(0, 1), z2.transpose(0, 1))
+    return _contrast_along(z1, z2, axis=0)
 
 
 def temporal_contrastive_loss(z1: torch.Tensor, z2: torch.Tensor) -> torch.Tensor:
     """TS2Vec's temporal contrastive loss.
 
     For each series ``i`` the anchor ``z1[i, t]`` has positive ``z2[i, t]`` and the
-    negatives ``z1[i, s]``, ``z2[i, s]`` for ``s != t`` (symmetrically for ``z2``); the
-    loss is ``-log softmax`` of the positive's dot product, averaged over all ``2 B T``
-    anchors.
+    negatives ``z1[i, s]``, ``z2[i, s]`` for ``s != t`` (symmetrically for ``z2``): the
+    same ``-log softmax`` of the positive's dot product as
+    :func:`instance_contrastive_loss`, averaged over all ``2 B T`` anchors, but
+    contrasting each series' timestamps instead of the series at each timestamp.
 
     Parameters
     ----------
@@ -232,20 +247,18 @@ def temporal_contrastive_loss(z1: torch.Tensor, z2: torch.Tensor) -> torch.Tenso
     Returns
     -------
     torch.Tensor
-        Scalar loss. With ``T = 1`` there are no negatives and the loss is 0, as in the
-        reference.
+        Scalar loss; 0 with ``T = 1`` (no negatives), as in the reference.
 
     Examples
     --------
     >>> import torch
     >>> z = torch.randn(4, 6, 8)
-    >>> float(temporal_contrastive_loss(z, z)) > 0
+    >>> # Series are not contrasted with each other: the mean of the per-series losses.
+    >>> per_series = [temporal_contrastive_loss(z[i:i + 1], z[i:i + 1]) for i in range(4)]
+    >>> bool(torch.isclose(temporal_contrastive_loss(z, z), torch.stack(per_series).mean()))
     True
     """
-    _check_views(z1, z2)
-    if z1.shape[1] == 1:
-        return _zero_like_graph(z1, z2)
-    return _paired_contrast(z1, z2)
+    return _contrast_along(z1, z2, axis=1)
 
 
 def _max_pool_time(z: torch.Tensor) -> torch.Tensor:

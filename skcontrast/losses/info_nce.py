@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from ._common import ParametrizedLoss, check_positive, info_nce_from_logits, view_logits
+from ._common import TwoViewLoss, check_positive, two_view_info_nce
 
 __all__ = ["InfoNCELoss", "info_nce_loss"]
 
@@ -61,7 +61,7 @@ def info_nce_loss(
     return F.cross_entropy(logits, targets)
 
 
-class InfoNCELoss(ParametrizedLoss):
+class InfoNCELoss(TwoViewLoss):
     """Module form of :func:`info_nce_loss`.
 
     Parameters
@@ -92,29 +92,9 @@ class InfoNCELoss(ParametrizedLoss):
         super().__init__()
         self.temperature = check_positive(temperature, "temperature", "temperature=1.0")
 
-    def forward(
-        self,
-        anchors: torch.Tensor,
-        positives: torch.Tensor,
-        labels: torch.Tensor | None = None,
-    ) -> torch.Tensor:
-        """Compute the loss.
-
-        Parameters
-        ----------
-        anchors, positives : torch.Tensor of shape (batch_size, dim)
-            Row ``i`` of ``positives`` is the positive of row ``i`` of ``anchors``.
-        labels : torch.Tensor of shape (batch_size,) or None, default=None
-            Integer class of each sample; same-label positives are not negatives.
-
-        Returns
-        -------
-        loss : torch.Tensor
-            Scalar mean loss over the anchors.
-        """
+    def _loss(self, anchors, positives, labels):
         if labels is None:
             return info_nce_loss(anchors, positives, temperature=self.temperature)
-        positive, negatives, n_negatives = view_logits(
+        return two_view_info_nce(
             anchors, positives, labels, temperature=self.temperature, symmetric=False
         )
-        return info_nce_from_logits(positive, negatives, n_negatives)

@@ -7,7 +7,7 @@ import math
 import torch
 
 from ._common import (
-    ParametrizedLoss,
+    TwoViewLoss,
     check_number,
     check_views,
     connected_zero,
@@ -97,7 +97,7 @@ def npair_loss(
     return loss + 0.25 * l2_reg * penalty
 
 
-class NPairLoss(ParametrizedLoss):
+class NPairLoss(TwoViewLoss):
     """Multi-class N-pair loss for two views (Module form of :func:`npair_loss`).
 
     ``forward(anchors, positives, labels=None)``: the positives of the other samples
@@ -122,29 +122,8 @@ class NPairLoss(ParametrizedLoss):
     """
 
     _hyperparameters = ("l2_reg",)
+    _loss_function = staticmethod(npair_loss)
 
     def __init__(self, l2_reg: float = 0.002):
         super().__init__()
         self.l2_reg = _check_l2_reg(l2_reg)
-
-    def forward(
-        self,
-        anchors: torch.Tensor,
-        positives: torch.Tensor,
-        labels: torch.Tensor | None = None,
-    ) -> torch.Tensor:
-        """Compute the loss.
-
-        Parameters
-        ----------
-        anchors, positives : torch.Tensor of shape (batch_size, n_dims)
-            Two views; row ``i`` of both belongs to sample ``i``.
-        labels : torch.Tensor of shape (batch_size,) or None, default=None
-            Integer class of each sample; ``None``: every sample is its own class.
-
-        Returns
-        -------
-        loss : torch.Tensor
-            Scalar loss, see :func:`npair_loss`.
-        """
-        return npair_loss(anchors, positives, labels, l2_reg=self.l2_reg)

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import torch
-
-from ._common import ParametrizedLoss, check_bool, check_positive, info_nce_from_logits, view_logits
+from ._common import TwoViewLoss, check_bool, check_positive, two_view_info_nce
 
 __all__ = ["NTXentLoss"]
 
 
-class NTXentLoss(ParametrizedLoss):
+class NTXentLoss(TwoViewLoss):
     r"""NT-Xent (normalised-temperature cross-entropy) loss for two views of a batch.
 
     Both views are ℓ2-normalised, so ``s`` is the cosine similarity. For an anchor
@@ -64,34 +62,9 @@ class NTXentLoss(ParametrizedLoss):
     """
 
     _hyperparameters = ("temperature", "symmetric")
+    _loss_function = staticmethod(two_view_info_nce)
 
     def __init__(self, temperature: float = 0.5, symmetric: bool = True):
         super().__init__()
         self.temperature = check_positive(temperature, "temperature", "temperature=0.5")
         self.symmetric = check_bool(symmetric, "symmetric")
-
-    def forward(
-        self,
-        anchors: torch.Tensor,
-        positives: torch.Tensor,
-        labels: torch.Tensor | None = None,
-    ) -> torch.Tensor:
-        """Compute the loss.
-
-        Parameters
-        ----------
-        anchors, positives : torch.Tensor of shape (batch_size, n_dims)
-            Two views; row ``i`` of both belongs to sample ``i``.
-        labels : torch.Tensor of shape (batch_size,) or None, default=None
-            Integer class of each sample; same-label samples are excluded from each
-            other's negatives. ``None``: every sample is its own class.
-
-        Returns
-        -------
-        loss : torch.Tensor
-            Scalar mean loss over the anchors.
-        """
-        positive, negatives, n_negatives = view_logits(
-            anchors, positives, labels, temperature=self.temperature, symmetric=self.symmetric
-        )
-        return info_nce_from_logits(positive, negatives, n_negatives)

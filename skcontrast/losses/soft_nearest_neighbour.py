@@ -8,13 +8,12 @@ import torch
 import torch.nn.functional as F
 
 from ._common import (
-    ParametrizedLoss,
+    TwoViewLoss,
     check_bool,
     check_embeddings,
     check_positive,
     connected_zero,
     pairwise_distances,
-    two_view_batch,
 )
 
 __all__ = ["SoftNearestNeighbourLoss", "soft_nearest_neighbour_loss"]
@@ -99,7 +98,7 @@ def soft_nearest_neighbour_loss(
     return (log_denominator - log_numerator).mean()
 
 
-class SoftNearestNeighbourLoss(ParametrizedLoss):
+class SoftNearestNeighbourLoss(TwoViewLoss):
     """Soft nearest neighbour loss for two views (Module form).
 
     ``forward(anchors, positives, labels=None)`` stacks the ``2B`` rows
@@ -128,33 +127,10 @@ class SoftNearestNeighbourLoss(ParametrizedLoss):
     """
 
     _hyperparameters = ("temperature", "normalize")
+    _loss_function = staticmethod(soft_nearest_neighbour_loss)
+    _stacks_views = True
 
     def __init__(self, temperature: float = 1.0, normalize: bool = True):
         super().__init__()
         self.temperature = check_positive(temperature, "temperature", "temperature=1.0")
         self.normalize = check_bool(normalize, "normalize")
-
-    def forward(
-        self,
-        anchors: torch.Tensor,
-        positives: torch.Tensor,
-        labels: torch.Tensor | None = None,
-    ) -> torch.Tensor:
-        """Compute the loss.
-
-        Parameters
-        ----------
-        anchors, positives : torch.Tensor of shape (batch_size, n_dims)
-            Two views; row ``i`` of both belongs to sample ``i``.
-        labels : torch.Tensor of shape (batch_size,) or None, default=None
-            Integer class of each sample; ``None``: every sample is its own class.
-
-        Returns
-        -------
-        loss : torch.Tensor
-            Scalar mean loss over the ``2 * batch_size`` rows.
-        """
-        z, labels = two_view_batch(anchors, positives, labels)
-        return soft_nearest_neighbour_loss(
-            z, labels, temperature=self.temperature, normalize=self.normalize
-        )

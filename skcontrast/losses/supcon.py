@@ -14,7 +14,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from ._common import ParametrizedLoss, two_view_batch
+from ._common import ParametrizedLoss, TwoViewLoss
 
 __all__ = ["SupConLoss", "TwoViewSupConLoss", "nt_xent_loss", "supcon_loss"]
 
@@ -37,6 +37,14 @@ def _check_z(z, name="z"):
         )
     if not z.is_floating_point():
         raise TypeError(f"{name} must be a floating-point tensor, got dtype {z.dtype}.")
+
+
+def _check_temperatures(temperature, base_temperature):
+    """Both temperatures, validated; ``base_temperature=None`` (no rescaling) stays None."""
+    temperature = _check_temperature(temperature)
+    if base_temperature is not None:
+        base_temperature = _check_temperature(base_temperature, "base_temperature")
+    return temperature, base_temperature
 
 
 def supcon_loss(
@@ -226,11 +234,8 @@ class SupConLoss(ParametrizedLoss):
         super().__init__()
         # Validate here too so that a bad value fails when the model is built, not at
         # the first training step.
-        self.temperature = _check_temperature(temperature)
-        self.base_temperature = (
-            None
-            if base_temperature is None
-            else _check_temperature(base_temperature, "base_temperature")
+        self.temperature, self.base_temperature = _check_temperatures(
+            temperature, base_temperature
         )
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
@@ -253,8 +258,7 @@ class SupConLoss(ParametrizedLoss):
         )
 
 
-
-class TwoViewSupConLoss(ParametrizedLoss):
+class TwoViewSupConLoss(TwoViewLoss):
     """:func:`supcon_loss` with the two-view interface of the other loss Modules.
 
     ``forward(anchors, positives, labels=None)`` stacks the ``2B`` rows
@@ -285,37 +289,11 @@ class TwoViewSupConLoss(ParametrizedLoss):
     """
 
     _hyperparameters = ("temperature", "base_temperature")
+    _loss_function = staticmethod(supcon_loss)
+    _stacks_views = True
 
     def __init__(self, temperature: float = 0.1, base_temperature: float | None = None):
         super().__init__()
-        self.temperature = _check_temperature(temperature)
-        self.base_temperature = (
-            None
-            if base_temperature is None
-            else _check_temperature(base_temperature, "base_temperature")
-        )
-
-    def forward(
-        self,
-        anchors: torch.Tensor,
-        positives: torch.Tensor,
-        labels: torch.Tensor | None = None,
-    ) -> torch.Tensor:
-        """Compute the loss.
-
-        Parameters
-        ----------
-        anchors, positives : torch.Tensor of shape (batch_size, n_dims)
-            Two views; row ``i`` of both belongs to sample ``i``.
-        labels : torch.Tensor of shape (batch_size,) or None, default=None
-            Integer class of each sample; ``None``: every sample is its own class.
-
-        Returns
-        -------
-        loss : torch.Tensor
-            Scalar loss, see :func:`supcon_loss`.
-        """
-        z, labels = two_view_batch(anchors, positives, labels)
-        return supcon_loss(
-            z, labels, temperature=self.temperature, base_temperature=self.base_temperature
+        self.temperature, self.base_temperature = _check_temperatures(
+            temperature, base_temperature
         )

@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 
 from ._common import (
-    ParametrizedLoss,
+    TwoViewLoss,
     check_bool,
     check_choice,
     check_embeddings,
@@ -16,7 +16,6 @@ from ._common import (
     connected_zero,
     pairwise_distances,
     softplus,
-    two_view_batch,
 )
 
 __all__ = ["TripletLoss", "triplet_loss"]
@@ -183,7 +182,7 @@ def triplet_loss(
     return per_triplet(d_ap, d_chosen)[has_negative].mean()
 
 
-class TripletLoss(ParametrizedLoss):
+class TripletLoss(TwoViewLoss):
     """Triplet loss with batch mining, for two views (Module form).
 
     ``forward(anchors, positives, labels=None)`` stacks the ``2B`` rows
@@ -216,6 +215,8 @@ class TripletLoss(ParametrizedLoss):
     """
 
     _hyperparameters = ("margin", "mining", "soft_margin", "squared", "normalize")
+    _loss_function = staticmethod(triplet_loss)
+    _stacks_views = True
 
     def __init__(
         self,
@@ -228,34 +229,3 @@ class TripletLoss(ParametrizedLoss):
         super().__init__()
         (self.margin, self.mining, self.soft_margin, self.squared,
          self.normalize) = _check_options(margin, mining, soft_margin, squared, normalize)
-
-    def forward(
-        self,
-        anchors: torch.Tensor,
-        positives: torch.Tensor,
-        labels: torch.Tensor | None = None,
-    ) -> torch.Tensor:
-        """Compute the loss.
-
-        Parameters
-        ----------
-        anchors, positives : torch.Tensor of shape (batch_size, n_dims)
-            Two views; row ``i`` of both belongs to sample ``i``.
-        labels : torch.Tensor of shape (batch_size,) or None, default=None
-            Integer class of each sample; ``None``: every sample is its own class.
-
-        Returns
-        -------
-        loss : torch.Tensor
-            Scalar loss over the triplets of the ``2 * batch_size`` rows.
-        """
-        z, labels = two_view_batch(anchors, positives, labels)
-        return triplet_loss(
-            z,
-            labels,
-            margin=self.margin,
-            mining=self.mining,
-            soft_margin=self.soft_margin,
-            squared=self.squared,
-            normalize=self.normalize,
-        )

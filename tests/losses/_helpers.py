@@ -1,4 +1,5 @@
-"""Shared test data for the classic losses: random views and degenerate batches.
+"""Shared test code for the classic losses: random views, degenerate batches, the written
+out anchors and similarities of the InfoNCE family, and gradient comparisons.
 
 The slow reference formulas live in each test module, written from the papers with
 explicit Python loops over pairs/triplets on torch scalars (so that autograd of the slow
@@ -6,6 +7,9 @@ formula gives a reference gradient too).
 """
 
 import torch
+
+#: Relative tolerance of a loss against its slow formula evaluated in float64, by dtype.
+TOL = {torch.float32: 1e-5, torch.float64: 1e-10}
 
 
 def randn(*shape, seed, dtype=torch.float64):
@@ -68,3 +72,39 @@ def two_view_rows(anchors, positives, labels, symmetric):
         partner = [(r + batch) % (2 * batch) for r in range(2 * batch)]
         return a + p, a + p, ids + ids, ids + ids, partner
     return a, p, ids, ids, list(range(batch))
+
+
+def anchor_similarities(anchors, positives, labels, symmetric):
+    """For each anchor of :func:`two_view_rows`: its cosine similarity to its positive and
+    the list of its cosine similarities to its negatives (candidates of another class)."""
+    rows, candidates, row_ids, cand_ids, partner = two_view_rows(anchors, positives, labels,
+                                                                 symmetric)
+    for r in range(len(rows)):
+        positive = (rows[r] * candidates[partner[r]]).sum()
+        negatives = [(rows[r] * candidates[k]).sum()
+                     for k in range(len(candidates)) if cand_ids[k] != row_ids[r]]
+        yield positive, negatives
+
+
+def view_gradients(loss_fn, anchors, positives):
+    """Gradients of ``loss_fn(anchors, positives)`` with respect to both views (zeros for a
+    view the loss does not depend on)."""
+    anchors = anchors.detach().clone().requires_grad_()
+    positives = positives.detach().clone().requires_grad_()
+    loss = loss_fn(anchors, positives)
+    if loss.requires_grad:
+        loss.backward()
+    return [torch.zeros_like(v) if v.grad is None else v.grad for v in (anchors, positives)]
+
+
+def assert_same_gradients(fast, slow, anchors, positives, rtol=1e-10, atol=1e-12):
+    """``fast(anchors, positives)`` has the gradients of autograd through ``slow``."""
+    for fast_grad, slow_grad in zip(view_gradients(fast, anchors, positives),
+                                    view_gradients(slow, anchors, positives)):
+        torch.testing.assert_close(fast_grad, slow_grad, rtol=rtol, atol=atol)
+
+
+def gradcheck_views(loss_fn, anchors, positives):
+    """``torch.autograd.gradcheck`` of ``loss_fn`` with respect to both (float64) views."""
+    inputs = tuple(v.detach().clone().requires_grad_() for v in (anchors, positives))
+    return torch.autograd.gradcheck(loss_fn, inputs)

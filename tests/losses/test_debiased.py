@@ -12,26 +12,20 @@ from skcontrast.losses import (
     nt_xent_loss,
 )
 
-from ._helpers import randn, two_view_rows, views
+from ._helpers import TOL, anchor_similarities, assert_same_gradients, gradcheck_views, randn, views
 
 
 def slow_debiased(anchors, positives, labels, temperature, tau_plus, symmetric):
     """g = max((mean_neg e^{s/t} - τ⁺ e^{s+/t}) / (1 - τ⁺), e^{-1/t}), anchor by anchor."""
-    rows, candidates, row_ids, cand_ids, partner = two_view_rows(anchors, positives, labels,
-                                                                 symmetric)
-    total = 0.0
-    for r in range(len(rows)):
-        pos = torch.exp((rows[r] * candidates[partner[r]]).sum() / temperature)
-        neg = [torch.exp((rows[r] * candidates[k]).sum() / temperature)
-               for k in range(len(candidates)) if cand_ids[k] != row_ids[r]]
+    losses = []
+    for s_pos, sims in anchor_similarities(anchors, positives, labels, symmetric):
+        pos = torch.exp(s_pos / temperature)
+        neg = [torch.exp(s / temperature) for s in sims]
         n = len(neg)
         g = (sum(neg) / n - tau_plus * pos) / (1 - tau_plus)
         g = torch.clamp(g, min=math.exp(-1 / temperature))
-        total = total - torch.log(pos / (pos + n * g))
-    return total / len(rows)
-
-
-TOL = {torch.float32: 1e-5, torch.float64: 1e-10}
+        losses.append(-torch.log(pos / (pos + n * g)))
+    return sum(losses) / len(losses)
 
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
@@ -88,26 +82,19 @@ def test_debiasing_lowers_the_loss():
 @pytest.mark.parametrize("symmetric", [True, False])
 @pytest.mark.parametrize("tau_plus", [0.0, 0.2])
 def test_gradient_matches_autograd_of_slow_formula(symmetric, tau_plus):
-    a, p = views(4, 3, seed=44)
-    a.requires_grad_()
-    p.requires_grad_()
     labels = torch.tensor([0, 1, 0, 2])
-    debiased_contrastive_loss(a, p, labels, temperature=0.4, tau_plus=tau_plus,
-                              symmetric=symmetric).backward()
-    fast = (a.grad.clone(), p.grad.clone())
-    a.grad = p.grad = None
-    slow_debiased(a, p, labels, 0.4, tau_plus, symmetric).backward()
-    torch.testing.assert_close(fast[0], a.grad, rtol=1e-10, atol=1e-12)
-    torch.testing.assert_close(fast[1], p.grad, rtol=1e-10, atol=1e-12)
+    assert_same_gradients(
+        lambda a, p: debiased_contrastive_loss(a, p, labels, temperature=0.4, tau_plus=tau_plus,
+                                               symmetric=symmetric),
+        lambda a, p: slow_debiased(a, p, labels, 0.4, tau_plus, symmetric),
+        *views(4, 3, seed=44),
+    )
 
 
 @pytest.mark.parametrize("symmetric", [True, False])
 def test_gradcheck(symmetric):
-    a, p = views(3, 3, seed=45)
-    a.requires_grad_()
-    p.requires_grad_()
-    criterion = DebiasedContrastiveLoss(0.5, tau_plus=0.1, symmetric=symmetric)
-    assert torch.autograd.gradcheck(lambda x, y: criterion(x, y), (a, p))
+    assert gradcheck_views(DebiasedContrastiveLoss(0.5, tau_plus=0.1, symmetric=symmetric),
+                           *views(3, 3, seed=45))
 
 
 @pytest.mark.parametrize("tau_plus", [0.0, 0.1, 0.5])

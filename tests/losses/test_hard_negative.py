@@ -12,29 +12,22 @@ from skcontrast.losses import (
     nt_xent_loss,
 )
 
-from ._helpers import randn, two_view_rows, views
+from ._helpers import TOL, anchor_similarities, assert_same_gradients, gradcheck_views, randn, views
 
 
 def slow_hard_negative(anchors, positives, labels, temperature, tau_plus, beta, symmetric):
     """Weights w_k = e^{β s_k/t} in g = max((Σ w e^{s/t}/Σ w - τ⁺ e^{s+/t})/(1 - τ⁺), e^{-1/t})."""
-    rows, candidates, row_ids, cand_ids, partner = two_view_rows(anchors, positives, labels,
-                                                                 symmetric)
-    total = 0.0
-    for r in range(len(rows)):
-        pos = torch.exp((rows[r] * candidates[partner[r]]).sum() / temperature)
-        sims = [(rows[r] * candidates[k]).sum()
-                for k in range(len(candidates)) if cand_ids[k] != row_ids[r]]
+    losses = []
+    for s_pos, sims in anchor_similarities(anchors, positives, labels, symmetric):
+        pos = torch.exp(s_pos / temperature)
         weights = [torch.exp(beta * s / temperature) for s in sims]
         weighted_mean = (sum(w * torch.exp(s / temperature) for w, s in zip(weights, sims,
                                                                               strict=True))
                          / sum(weights))
         g = torch.clamp((weighted_mean - tau_plus * pos) / (1 - tau_plus),
                         min=math.exp(-1 / temperature))
-        total = total - torch.log(pos / (pos + len(sims) * g))
-    return total / len(rows)
-
-
-TOL = {torch.float32: 1e-5, torch.float64: 1e-10}
+        losses.append(-torch.log(pos / (pos + len(sims) * g)))
+    return sum(losses) / len(losses)
 
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
@@ -80,26 +73,19 @@ def test_larger_beta_focuses_on_harder_negatives():
 @pytest.mark.parametrize("symmetric", [True, False])
 @pytest.mark.parametrize("tau_plus", [0.0, 0.2])
 def test_gradient_matches_autograd_of_slow_formula(symmetric, tau_plus):
-    a, p = views(4, 3, seed=55)
-    a.requires_grad_()
-    p.requires_grad_()
     labels = torch.tensor([0, 1, 0, 2])
-    hard_negative_loss(a, p, labels, temperature=0.4, tau_plus=tau_plus, beta=1.5,
-                       symmetric=symmetric).backward()
-    fast = (a.grad.clone(), p.grad.clone())
-    a.grad = p.grad = None
-    slow_hard_negative(a, p, labels, 0.4, tau_plus, 1.5, symmetric).backward()
-    torch.testing.assert_close(fast[0], a.grad, rtol=1e-10, atol=1e-12)
-    torch.testing.assert_close(fast[1], p.grad, rtol=1e-10, atol=1e-12)
+    assert_same_gradients(
+        lambda a, p: hard_negative_loss(a, p, labels, temperature=0.4, tau_plus=tau_plus,
+                                        beta=1.5, symmetric=symmetric),
+        lambda a, p: slow_hard_negative(a, p, labels, 0.4, tau_plus, 1.5, symmetric),
+        *views(4, 3, seed=55),
+    )
 
 
 @pytest.mark.parametrize("symmetric", [True, False])
 def test_gradcheck(symmetric):
-    a, p = views(3, 3, seed=56)
-    a.requires_grad_()
-    p.requires_grad_()
-    criterion = HardNegativeLoss(0.5, tau_plus=0.1, beta=1.0, symmetric=symmetric)
-    assert torch.autograd.gradcheck(lambda x, y: criterion(x, y), (a, p))
+    assert gradcheck_views(HardNegativeLoss(0.5, tau_plus=0.1, beta=1.0, symmetric=symmetric),
+                           *views(3, 3, seed=56))
 
 
 def test_low_temperature_float32_is_stable():

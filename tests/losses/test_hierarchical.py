@@ -21,30 +21,29 @@ def _anchor_loss(vectors, anchor, positive):
     return log_partition - torch.dot(vectors[anchor], vectors[positive])
 
 
-def _slow_instance(z1, z2):
-    n_series, n_timesteps, _ = z1.shape
-    if n_series == 1:
+def _slow_groups(z1, z2):
+    """Mean of ``_anchor_loss`` over all anchors; group ``g`` is ``z1[g]`` and ``z2[g]``,
+    the positive of ``z1[g, k]`` is ``z2[g, k]`` and vice versa."""
+    n_groups, n, _ = z1.shape
+    if n == 1:
         return torch.zeros((), dtype=z1.dtype)
     terms = []
-    for t in range(n_timesteps):
-        group = [z1[i, t] for i in range(n_series)] + [z2[i, t] for i in range(n_series)]
-        for i in range(n_series):
-            terms.append(_anchor_loss(group, i, n_series + i))
-            terms.append(_anchor_loss(group, n_series + i, i))
+    for g in range(n_groups):
+        group = [z1[g, k] for k in range(n)] + [z2[g, k] for k in range(n)]
+        for k in range(n):
+            terms.append(_anchor_loss(group, k, n + k))
+            terms.append(_anchor_loss(group, n + k, k))
     return sum(terms) / len(terms)
+
+
+def _slow_instance(z1, z2):
+    """One group per timestamp: the series at that timestamp."""
+    return _slow_groups(z1.transpose(0, 1), z2.transpose(0, 1))
 
 
 def _slow_temporal(z1, z2):
-    n_series, n_timesteps, _ = z1.shape
-    if n_timesteps == 1:
-        return torch.zeros((), dtype=z1.dtype)
-    terms = []
-    for i in range(n_series):
-        group = [z1[i, t] for t in range(n_timesteps)] + [z2[i, t] for t in range(n_timesteps)]
-        for t in range(n_timesteps):
-            terms.append(_anchor_loss(group, t, n_timesteps + t))
-            terms.append(_anchor_loss(group, n_timesteps + t, t))
-    return sum(terms) / len(terms)
+    """One group per series: its timestamps."""
+    return _slow_groups(z1, z2)
 
 
 def _slow_pool(z):

@@ -7,7 +7,7 @@ import torch
 
 from skcontrast.losses import NPairLoss, npair_loss
 
-from ._helpers import views
+from ._helpers import TOL, assert_same_gradients, gradcheck_views, views
 
 
 def slow_npair(anchors, positives, labels, l2_reg):
@@ -25,9 +25,6 @@ def slow_npair(anchors, positives, labels, l2_reg):
     return total / batch + 0.25 * l2_reg * penalty
 
 
-TOL = {torch.float32: 1e-5, torch.float64: 1e-10}
-
-
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
 @pytest.mark.parametrize("l2_reg", [0.0, 0.002, 0.5])
 @pytest.mark.parametrize("labels", [None, [0, 1, 0, 2, 1, 3], [4, 4, 4, 4, 4, 4]])
@@ -42,24 +39,14 @@ def test_matches_slow_loop(dtype, l2_reg, labels):
 
 
 def test_gradient_matches_autograd_of_slow_formula():
-    a, p = views(5, 3, seed=22)
-    a.requires_grad_()
-    p.requires_grad_()
     labels = torch.tensor([0, 1, 0, 2, 1])
-    npair_loss(a, p, labels, l2_reg=0.1).backward()
-    fast = (a.grad.clone(), p.grad.clone())
-    a.grad = p.grad = None
-    slow_npair(a, p, labels, 0.1).backward()
-    torch.testing.assert_close(fast[0], a.grad, rtol=1e-10, atol=1e-12)
-    torch.testing.assert_close(fast[1], p.grad, rtol=1e-10, atol=1e-12)
+    assert_same_gradients(lambda a, p: npair_loss(a, p, labels, l2_reg=0.1),
+                          lambda a, p: slow_npair(a, p, labels, 0.1), *views(5, 3, seed=22))
 
 
 @pytest.mark.parametrize("labels", [None, torch.tensor([0, 1, 1])])
 def test_gradcheck(labels):
-    a, p = views(3, 3, seed=23)
-    a.requires_grad_()
-    p.requires_grad_()
-    assert torch.autograd.gradcheck(lambda x, y: npair_loss(x, y, labels), (a, p))
+    assert gradcheck_views(lambda x, y: npair_loss(x, y, labels), *views(3, 3, seed=23))
 
 
 def test_no_normalisation_and_large_logits_are_stable():

@@ -7,7 +7,7 @@ import torch
 
 from skcontrast.losses import SoftNearestNeighbourLoss, soft_nearest_neighbour_loss
 
-from ._helpers import randn, stack_views, unit, views
+from ._helpers import TOL, assert_same_gradients, gradcheck_views, randn, stack_views, unit, views
 
 
 def slow_snn(rows, labels, temperature, normalize):
@@ -29,9 +29,6 @@ def slow_snn(rows, labels, temperature, normalize):
     if not terms:
         return torch.zeros((), dtype=rows[0].dtype)
     return sum(terms) / len(terms)
-
-
-TOL = {torch.float32: 1e-5, torch.float64: 1e-10}
 
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
@@ -60,26 +57,18 @@ def test_function_matches_slow_loop_with_singletons(labels):
 
 
 def test_gradient_matches_autograd_of_slow_formula():
-    a, p = views(4, 3, seed=63)
-    a.requires_grad_()
-    p.requires_grad_()
     labels = torch.tensor([0, 1, 0, 2])
-    SoftNearestNeighbourLoss(0.5)(a, p, labels).backward()
-    fast = (a.grad.clone(), p.grad.clone())
-    a.grad = p.grad = None
-    rows, ids = stack_views(a, p, labels)
-    slow_snn(rows, ids, 0.5, True).backward()
-    torch.testing.assert_close(fast[0], a.grad, rtol=1e-10, atol=1e-12)
-    torch.testing.assert_close(fast[1], p.grad, rtol=1e-10, atol=1e-12)
+    assert_same_gradients(
+        lambda a, p: SoftNearestNeighbourLoss(0.5)(a, p, labels),
+        lambda a, p: slow_snn(*stack_views(a, p, labels), 0.5, True),
+        *views(4, 3, seed=63),
+    )
 
 
 @pytest.mark.parametrize("normalize", [True, False])
 def test_gradcheck(normalize):
-    a, p = views(3, 3, seed=64)
-    a.requires_grad_()
-    p.requires_grad_()
-    criterion = SoftNearestNeighbourLoss(1.0, normalize=normalize)
-    assert torch.autograd.gradcheck(lambda x, y: criterion(x, y), (a, p))
+    assert gradcheck_views(SoftNearestNeighbourLoss(1.0, normalize=normalize),
+                           *views(3, 3, seed=64))
 
 
 def test_low_temperature_is_stable():

@@ -24,29 +24,32 @@ def _weighted_anchor(vectors, anchor, weights):
     return sum(weights[j] * (log_partition - logits[k]) for k, j in enumerate(others))
 
 
-def _slow_instance(z1, z2, W):
-    n, T, _ = z1.shape
+def _slow_groups(z1, z2, weight):
+    """Mean of ``_weighted_anchor`` over all anchors; group ``g`` is ``z1[g]`` and ``z2[g]``,
+    and ``weight(k, m)`` weighs candidate ``m`` of anchor ``k`` (positions in ``z1[g]``)."""
+    n_groups, n, _ = z1.shape
     total = 0.0
-    for t in range(T):
-        group = [z1[i, t] for i in range(n)] + [z2[i, t] for i in range(n)]
+    for g in range(n_groups):
+        group = [z1[g, k] for k in range(n)] + [z2[g, k] for k in range(n)]
         for a in range(2 * n):
-            weights = [W[a % n, c % n] for c in range(2 * n)]
+            weights = [weight(a % n, c % n) for c in range(2 * n)]
             total = total + _weighted_anchor(group, a, weights)
-    return total / (2 * n * T)
+    return total / (2 * n * n_groups)
+
+
+def _slow_instance(z1, z2, W):
+    """One group per timestamp (the series), weighted by ``W``."""
+    return _slow_groups(z1.transpose(0, 1), z2.transpose(0, 1), lambda i, j: W[i, j])
 
 
 def _slow_temporal(z1, z2, tau):
-    n, T, _ = z1.shape
-    total = 0.0
-    for i in range(n):
-        group = [z1[i, t] for t in range(T)] + [z2[i, t] for t in range(T)]
-        for a in range(2 * T):
-            weights = []
-            for c in range(2 * T):
-                w = 2.0 / (1.0 + math.exp(tau * abs(a % T - c % T)))
-                weights.append(0.0 if w < 1e-6 else w)
-            total = total + _weighted_anchor(group, a, weights)
-    return total / (2 * n * T)
+    """One group per series (its timestamps), weighted by the timestamps' distance."""
+
+    def weight(t, s):
+        w = 2.0 / (1.0 + math.exp(tau * abs(t - s)))
+        return 0.0 if w < 1e-6 else w
+
+    return _slow_groups(z1, z2, weight)
 
 
 def _slow_hierarchical(z1, z2, W, tau, alpha=0.5):

@@ -7,7 +7,7 @@ import torch
 
 from skcontrast.losses import TripletLoss, triplet_loss
 
-from ._helpers import randn, stack_views, unit, views
+from ._helpers import TOL, assert_same_gradients, gradcheck_views, randn, stack_views, unit, views
 
 
 def _value(t):
@@ -61,7 +61,6 @@ def slow_triplet(rows, labels, margin=0.2, mining="batch_hard", soft_margin=Fals
     return sum(losses) / len(losses)
 
 
-TOL = {torch.float32: 1e-5, torch.float64: 1e-10}
 CONFIGS = [
     {"mining": "batch_hard"},
     {"mining": "batch_hard", "margin": 0.5, "squared": False},
@@ -110,30 +109,18 @@ def test_nonzero_losses_are_exercised():
 
 @pytest.mark.parametrize("config", CONFIGS, ids=str)
 def test_gradient_matches_autograd_of_slow_formula(config):
-    a, p = views(5, 3, seed=13, noise=1.0)
-    a.requires_grad_()
-    p.requires_grad_()
     labels = torch.tensor([0, 1, 0, 2, 1])
-    TripletLoss(**config)(a, p, labels).backward()
-    fast = (a.grad.clone(), p.grad.clone())
-    a.grad = p.grad = None
-    rows, ids = stack_views(a, p, labels)
-    slow = slow_triplet(rows, ids, **config)
-    if slow.requires_grad:
-        slow.backward()
-    torch.testing.assert_close(fast[0], a.grad if a.grad is not None else torch.zeros_like(a),
-                               rtol=1e-9, atol=1e-12)
-    torch.testing.assert_close(fast[1], p.grad if p.grad is not None else torch.zeros_like(p),
-                               rtol=1e-9, atol=1e-12)
+    assert_same_gradients(
+        lambda a, p: TripletLoss(**config)(a, p, labels),
+        lambda a, p: slow_triplet(*stack_views(a, p, labels), **config),
+        *views(5, 3, seed=13, noise=1.0),
+        rtol=1e-9,
+    )
 
 
 @pytest.mark.parametrize("config", CONFIGS[:10:3], ids=str)
 def test_gradcheck(config):
-    a, p = views(3, 3, seed=14, noise=1.0)
-    a.requires_grad_()
-    p.requires_grad_()
-    criterion = TripletLoss(**config)
-    assert torch.autograd.gradcheck(lambda x, y: criterion(x, y), (a, p))
+    assert gradcheck_views(TripletLoss(**config), *views(3, 3, seed=14, noise=1.0))
 
 
 def _unit_circle(*angles):

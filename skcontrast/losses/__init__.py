@@ -1,6 +1,7 @@
 """Contrastive losses: pure torch, tested against explicit loops."""
 
 from ._registry import LOSSES, make_loss
+from .clip import clip_loss
 from .contrastive import ContrastiveLoss, contrastive_loss
 from .debiased import DebiasedContrastiveLoss, debiased_contrastive_loss
 from .expclr import ExpCLRLoss, combine_label_similarity, expclr_loss, expert_similarity
@@ -38,6 +39,7 @@ __all__ = [
     "SupConLoss",
     "TripletLoss",
     "TwoViewSupConLoss",
+    "clip_loss",
     "combine_label_similarity",
     "contrastive_loss",
     "debiased_contrastive_loss",

@@ -16,17 +16,35 @@ own augmentation, :meth:`~skcontrast.base.BaseContrastiveEmbedder.positive_pairs
 that ``GridSearchCV`` and ``cross_validate`` accept with no ``y``; every embedder's
 ``score(X)`` is the default one. Whether a score picks what labels would pick is
 measured in ``benchmarks/label_free_selection.py`` (see the user guide).
+
+Cross-view metrics take two views of the same records (row ``i`` of each is a positive
+pair) in one embedding space and ask whether the positives stand out by cosine
+similarity:
+
+* :func:`positive_rank`: the mean rank of each positive among its row of similarities,
+  rescaled so that 1 is perfect and 0.5 is chance;
+* :func:`cross_view_retrieval`: mean reciprocal rank, top-k accuracy and the fraction
+  of records :func:`match_records` pairs correctly, with ties counted against;
+* :func:`match_records`: the one-to-one matching of two tables with no shared key that
+  maximises the total similarity;
+* :func:`modality_gap` (Liang et al., 2022): the distance between the centroids of two
+  views on the unit sphere.
 """
 
+from ._cross_view import cross_view_retrieval, match_records, modality_gap, positive_rank
 from ._diagnostics import alignment, effective_rank, info_nce_bound, uniformity
 from ._scorers import LABEL_FREE_SCORES, label_free_score, make_label_free_scorer
 
 __all__ = [
     "LABEL_FREE_SCORES",
     "alignment",
+    "cross_view_retrieval",
     "effective_rank",
     "info_nce_bound",
     "label_free_score",
     "make_label_free_scorer",
+    "match_records",
+    "modality_gap",
+    "positive_rank",
     "uniformity",
 ]

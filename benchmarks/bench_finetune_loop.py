@@ -56,7 +56,7 @@ def time_skcontrast(X, y, epochs, batch_size) -> float:
 
     start = time.perf_counter()
     train(TrainingTask(module, len(X), batch_loss), make_adam(module.parameters(), 1e-3),
-          batch_size=batch_size, generator=make_generator(0), max_epochs=epochs,
+          batch_size=batch_size, device="cpu", generator=make_generator(0), max_epochs=epochs,
           min_batch_size=1)
     return time.perf_counter() - start
 

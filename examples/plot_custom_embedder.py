@@ -57,14 +57,15 @@ class NoisyViewsEmbedder(TabularInputMixin, BaseContrastiveEmbedder):
     def __init__(self, n_components=16, *, noise=0.5, hidden_size=64, n_layers=2,
                  standardize=True, include_input=False, batch_size=64, max_epochs=20,
                  learning_rate=1e-3, inference_batch_size=1024, device="auto",
-                 n_threads=None, callbacks=None, random_state=None, verbose=0):
+                 n_threads=None, callbacks=None, random_state=None, verbose=0,
+                 warm_start=False):
         self.n_components, self.noise = n_components, noise
         self.hidden_size, self.n_layers, self.standardize = hidden_size, n_layers, standardize
         self.include_input = include_input
         self.batch_size, self.max_epochs = batch_size, max_epochs
         self.learning_rate, self.inference_batch_size = learning_rate, inference_batch_size
         self.device, self.n_threads, self.callbacks = device, n_threads, callbacks
-        self.random_state, self.verbose = random_state, verbose
+        self.random_state, self.verbose, self.warm_start = random_state, verbose, warm_start
 
     def _make_task(self, X, y, generator, device):
         rows = torch.from_numpy(self._preprocess(X)).to(device)
@@ -78,16 +79,18 @@ class NoisyViewsEmbedder(TabularInputMixin, BaseContrastiveEmbedder):
             return nt_xent_loss(*z.split(len(x)), temperature=0.5)
 
         return TrainingTask(torch.nn.ModuleDict({"encoder": encoder, "head": head}),
-                            len(rows), batch_loss, result=encoder)
+                            len(rows), batch_loss, result=encoder, max_epochs=self.max_epochs)
 
 
 # %%
-# ``TrainingTask(module, n_train, batch_loss, validate=None, after_step=None,
-# result=None)``: ``module`` holds every optimised parameter, ``batch_loss(indices,
-# generator)`` returns the loss of a batch, and ``result`` is the module ``transform``
-# keeps (the encoder, without its projection head). Add early stopping by mixing in
-# :class:`~skcontrast.base.EarlyStoppingMixin` and returning a ``validate`` function,
-# as :class:`~skcontrast.SCARFEmbedder` does.
+# ``TrainingTask(module, n_train, batch_loss, validate=None, ..., result=None,
+# max_epochs=None, max_steps=None, stopping=None, ...)``: ``module`` holds every
+# optimised parameter, ``batch_loss(indices, generator)`` returns the loss of a batch,
+# ``result`` is the module ``transform`` keeps (the encoder, without its projection
+# head), and the budget and the stopping rule say how long to train. Add early stopping
+# by mixing in :class:`~skcontrast.base.EarlyStoppingMixin`, returning a ``validate``
+# function and ``stopping=self._stopping_rule()``, as :class:`~skcontrast.SCARFEmbedder`
+# does.
 #
 # Check it against scikit-learn's conventions
 # -------------------------------------------

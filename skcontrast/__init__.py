@@ -8,6 +8,7 @@ from ._training import TrainingDivergedError
 from ._version import __version__
 from .embedders import (
     ExpCLREmbedder,
+    MultiViewEmbedder,
     SCARFEmbedder,
     SupConEmbedder,
     TS2VecEmbedder,
@@ -15,7 +16,8 @@ from .embedders import (
 )
 from .finetune import FineTunedClassifier
 
-__all__ = ["ExpCLREmbedder", "FineTunedClassifier", "ModelFileError", "SCARFEmbedder",
+__all__ = ["ExpCLREmbedder", "FineTunedClassifier", "ModelFileError", "MultiViewEmbedder",
+           "SCARFEmbedder",
            "SupConEmbedder", "TS2VecEmbedder", "TrainingCollapseWarning", "TrainingDivergedError",
            "UntrainedEmbedder",
            "__version__", "config_context", "get_config", "load", "set_config"]

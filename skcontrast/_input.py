@@ -344,6 +344,82 @@ def take_rows(rows, idx: torch.Tensor) -> torch.Tensor:
     return torch.from_numpy(rows.rows(idx.cpu().numpy()))
 
 
+def _validate_mixed_frame(estimator, X, *, reset) -> pd.DataFrame:
+    """A DataFrame with categorical columns: numbers as float64, categories as str."""
+    name = type(estimator).__name__
+    if not isinstance(X, pd.DataFrame):
+        raise TypeError(
+            f"{name} was fitted on a DataFrame with categorical columns; pass a "
+            f"DataFrame with the same columns, not a {type(X).__name__}."
+        )
+    _check_feature_names(estimator, X, reset=reset)
+    n_samples, n_columns = X.shape
+    if reset:
+        if n_samples < 2:
+            raise ValueError(
+                f"Found array with {n_samples} sample(s) (shape={X.shape}) while a "
+                "minimum of 2 is required."
+            )
+        estimator.n_features_in_ = n_columns
+    else:
+        if n_columns != estimator.n_features_in_:
+            raise ValueError(
+                f"X has {n_columns} features, but {name} is expecting "
+                f"{estimator.n_features_in_} features as input."
+            )
+        if n_samples < 1:
+            raise ValueError(
+                f"Found array with 0 sample(s) (shape={X.shape}) while a minimum of 1 "
+                "is required."
+            )
+    columns = {}
+    for j, column in enumerate(X.columns):
+        values = X[column]
+        categorical = _column_kind(values, str(column), name)
+        if not reset and categorical != estimator.categorical_features_[j]:
+            was = "categorical" if estimator.categorical_features_[j] else "numeric"
+            raise ValueError(
+                f"Column {column!r} was {was} in fit; pass the same kind of column."
+            )
+        if categorical:
+            text = values.astype(object).where(values.notna(), MISSING_CATEGORY)
+            columns[j] = text.astype(str).to_numpy(dtype=object)
+            continue
+        numbers = values.to_numpy(dtype=np.float64)
+        if np.isnan(numbers).any():
+            raise ValueError(
+                f"Input X contains NaN in the numeric column {column!r}. {name} does not "
+                "accept missing numbers: impute them first, e.g. with "
+                "sklearn.impute.SimpleImputer in a ColumnTransformer of the Pipeline "
+                "(missing categories are fine: they are a category of their own)."
+            )
+        if np.isinf(numbers).any():
+            raise ValueError(f"Input X contains infinity in the column {column!r}.")
+        columns[j] = numbers
+    frame = pd.DataFrame(columns)
+    frame.columns = list(X.columns)
+    return frame
+
+
+def _encoded_width(estimator) -> int:
+    groups = estimator._feature_groups()
+    return estimator.n_features_in_ if groups is None else len(groups)
+
+
+def _encoded_feature_names(estimator) -> list[str]:
+    """Names of the preprocessed input columns: a column's name, or name_category."""
+    names = getattr(estimator, "feature_names_in_", None)
+    if names is None:
+        names = [f"x{j}" for j in range(estimator.n_features_in_)]
+    out = []
+    for name, categories in zip(names, estimator.categories_):
+        if categories is None:
+            out.append(str(name))
+        else:
+            out += [f"{name}_{category}" for category in categories]
+    return out
+
+
 class TabularInputMixin:
     """Tabular rows: validation, standardisation and an MLP encoder.
 
@@ -415,68 +491,12 @@ class TabularInputMixin:
         mixed = (_has_categorical_columns(X, name) if reset
                  else bool(self.categorical_features_.any()))
         if mixed:
-            return self._validate_mixed(X, reset=reset)
+            return _validate_mixed_frame(self, X, reset=reset)
         check_numeric_frame(X, name)
         return numeric_or_explain(X, name, lambda X: validate_data(
             self, X, reset=reset, dtype=[np.float64, np.float32],
             ensure_min_samples=2 if reset else 1,
         ))
-
-    def _validate_mixed(self, X, *, reset) -> pd.DataFrame:
-        """A DataFrame with categorical columns: numbers as float64, categories as str."""
-        name = type(self).__name__
-        if not isinstance(X, pd.DataFrame):
-            raise TypeError(
-                f"{name} was fitted on a DataFrame with categorical columns; pass a "
-                f"DataFrame with the same columns, not a {type(X).__name__}."
-            )
-        _check_feature_names(self, X, reset=reset)
-        n_samples, n_columns = X.shape
-        if reset:
-            if n_samples < 2:
-                raise ValueError(
-                    f"Found array with {n_samples} sample(s) (shape={X.shape}) while a "
-                    "minimum of 2 is required."
-                )
-            self.n_features_in_ = n_columns
-        else:
-            if n_columns != self.n_features_in_:
-                raise ValueError(
-                    f"X has {n_columns} features, but {name} is expecting "
-                    f"{self.n_features_in_} features as input."
-                )
-            if n_samples < 1:
-                raise ValueError(
-                    f"Found array with 0 sample(s) (shape={X.shape}) while a minimum of 1 "
-                    "is required."
-                )
-        columns = {}
-        for j, column in enumerate(X.columns):
-            values = X[column]
-            categorical = _column_kind(values, str(column), name)
-            if not reset and categorical != self.categorical_features_[j]:
-                was = "categorical" if self.categorical_features_[j] else "numeric"
-                raise ValueError(
-                    f"Column {column!r} was {was} in fit; pass the same kind of column."
-                )
-            if categorical:
-                text = values.astype(object).where(values.notna(), MISSING_CATEGORY)
-                columns[j] = text.astype(str).to_numpy(dtype=object)
-                continue
-            numbers = values.to_numpy(dtype=np.float64)
-            if np.isnan(numbers).any():
-                raise ValueError(
-                    f"Input X contains NaN in the numeric column {column!r}. {name} does not "
-                    "accept missing numbers: impute them first, e.g. with "
-                    "sklearn.impute.SimpleImputer in a ColumnTransformer of the Pipeline "
-                    "(missing categories are fine: they are a category of their own)."
-                )
-            if np.isinf(numbers).any():
-                raise ValueError(f"Input X contains infinity in the column {column!r}.")
-            columns[j] = numbers
-        frame = pd.DataFrame(columns)
-        frame.columns = list(X.columns)
-        return frame
 
     def _fit_preprocessing(self, X):
         if not isinstance(X, pd.DataFrame):
@@ -510,31 +530,20 @@ class TabularInputMixin:
             return None
         return encoded_groups(self.categorical_features_, self.categories_)
 
-    def _encoded_width(self) -> int:
-        groups = self._feature_groups()
-        return self.n_features_in_ if groups is None else len(groups)
+    def _hidden_size(self) -> int:
+        return self.hidden_size
 
     def _build_encoder(self) -> nn.Module:
-        return MLP(self._encoded_width(), self.n_components, n_layers=self.n_layers,
-                   hidden_size=self.hidden_size)
+        return MLP(_encoded_width(self), self.n_components, n_layers=self.n_layers,
+                   hidden_size=self._hidden_size())
+
+    def _inference_rows(self, row_values: int, device: torch.device) -> int:
+        return self.inference_batch_size
 
     def _network(self) -> nn.Module:
         if self.include_input:
-            return InputConcat(self.encoder_, self._encoded_width())
+            return InputConcat(self.encoder_, _encoded_width(self))
         return self.encoder_
-
-    def _encoded_feature_names(self) -> list[str]:
-        """Names of the preprocessed input columns: a column's name, or name_category."""
-        names = getattr(self, "feature_names_in_", None)
-        if names is None:
-            names = [f"x{j}" for j in range(self.n_features_in_)]
-        out = []
-        for name, categories in zip(names, self.categories_):
-            if categories is None:
-                out.append(str(name))
-            else:
-                out += [f"{name}_{category}" for category in categories]
-        return out
 
     def get_feature_names_out(self, input_features=None):
         """Output feature names: the input's, then ``<class name><i>`` for ``f(x)``.
@@ -552,7 +561,7 @@ class TabularInputMixin:
         """
         check_is_fitted(self, "encoder_")
         prefix = type(self).__name__.lower()
-        inputs = self._encoded_feature_names() if self._uses_input_block() else []
+        inputs = _encoded_feature_names(self) if self._uses_input_block() else []
         learned = [f"{prefix}{i}" for i in range(self._n_features_out - len(inputs))]
         return np.asarray(inputs + learned, dtype=object)
 
@@ -612,9 +621,23 @@ class SeriesInputMixin:
         return max(1, min(self.inference_batch_size,
                           self._inference_timestamps // max(n_timesteps, 1)))
 
+    def _hidden_size(self) -> int:
+        return self.hidden_size
+
     def _build_encoder(self) -> nn.Module:
-        return DilatedConvEncoder(self.n_features_in_, hidden_size=self.hidden_size,
+        return DilatedConvEncoder(self.n_features_in_, hidden_size=self._hidden_size(),
                                   n_components=self.n_components, depth=self.depth)
+
+    def _feature_groups(self) -> None:
+        """Series have no categorical input columns."""
+        return None
+
+    def _streams_rows(self, X, device) -> bool:
+        """Series are never streamed by the tabular machinery."""
+        return False
+
+    def _uses_input_block(self) -> bool:
+        return False
 
     def _network(self) -> nn.Module:
         # No latent timestamp mask (TS2Vec's augmentation); the max runs over the
@@ -645,21 +668,36 @@ class SeriesInputMixin:
 _DEFAULT_HIDDEN = {"tabular": 256, "time_series": 64}
 
 
+def _by_input_type(name: str):
+    """A method running :class:`TabularInputMixin`'s or :class:`SeriesInputMixin`'s
+    ``name``, as the fitted ``input_type_`` says."""
+    def method(self, *args, **kwargs):
+        kind = SeriesInputMixin if self.input_type_ == "time_series" else TabularInputMixin
+        return getattr(kind, name)(self, *args, **kwargs)
+
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = (f"``{name}`` of :class:`TabularInputMixin` or "
+                      ":class:`SeriesInputMixin`, by ``input_type_``.")
+    return method
+
+
 class TabularOrSeriesInputMixin(TabularInputMixin, SeriesInputMixin):
     """Tabular rows or time series, by the ``input_type`` parameter.
 
     ``input_type="tabular"`` uses :class:`TabularInputMixin`, ``"time_series"``
     :class:`SeriesInputMixin`, and ``"auto"`` reads 3-D input as time series and anything
-    else as tabular. The resolved kind is stored in ``input_type_``. ``hidden_size=None``
-    means 256 for tabular input (SCARF's MLP) and 64 for time series (TS2Vec's encoder).
-    Series never drop an all-NaN training sample (every sample may carry a label), and
-    ignore ``include_input``.
+    else as tabular. The resolved kind is stored in ``input_type_``, and every input hook
+    is then the one of that kind's mixin. ``hidden_size=None`` means 256 for tabular
+    input (SCARF's MLP) and 64 for time series (TS2Vec's encoder). Series never drop an
+    all-NaN training sample (every sample may carry a label), and ignore
+    ``include_input``.
 
     Training defaults per kind, for embedders that also use
     :class:`~skcontrast.base.EarlyStoppingMixin`: ``max_epochs=None`` runs
-    ``_auto_epochs[input_type_]`` epochs, and ``early_stopping="auto"`` is on for tabular
-    input and off for series (labelled series are typically too few to hold some out,
-    and the loss of a handful of held-out series is too noisy to stop on).
+    ``_auto_epochs[input_type_]`` epochs (:meth:`_max_epochs`), and
+    ``early_stopping="auto"`` is on for tabular input and off for series (labelled
+    series are typically too few to hold some out, and the loss of a handful of held-out
+    series is too noisy to stop on).
     """
 
     #: Epochs run with ``max_epochs=None``, per input kind.
@@ -672,20 +710,27 @@ class TabularOrSeriesInputMixin(TabularInputMixin, SeriesInputMixin):
         "hidden_size": [Interval(Integral, 1, None, closed="left"), None],
     }
 
-    @property
-    def _is_series(self) -> bool:
-        return self.input_type_ == "time_series"
+    # Every input hook, and the helpers the embedders call, of the kind fitted.
+    _fit_preprocessing = _by_input_type("_fit_preprocessing")
+    _preprocess = _by_input_type("_preprocess")
+    _build_encoder = _by_input_type("_build_encoder")
+    _network = _by_input_type("_network")
+    _inference_rows = _by_input_type("_inference_rows")
+    _feature_groups = _by_input_type("_feature_groups")
+    _streams_rows = _by_input_type("_streams_rows")
+    _uses_input_block = _by_input_type("_uses_input_block")
 
     def _hidden_size(self) -> int:
         return _DEFAULT_HIDDEN[self.input_type_] if self.hidden_size is None else self.hidden_size
 
     def _early_stopping_auto(self) -> bool:
-        return not self._is_series
+        return self.input_type_ == "tabular"
 
-    def _training_budget(self, X):
+    def _max_epochs(self) -> int:
+        """``max_epochs``, or the kind's ``_auto_epochs`` for ``max_epochs=None``."""
         if self.max_epochs is None:
-            return self._auto_epochs[self.input_type_], None
-        return self.max_epochs, None
+            return self._auto_epochs[self.input_type_]
+        return self.max_epochs
 
     def _validate_X(self, X, *, reset):
         if reset:
@@ -702,39 +747,6 @@ class TabularOrSeriesInputMixin(TabularInputMixin, SeriesInputMixin):
                 "input_type='time_series' or 'auto'."
             )
         return TabularInputMixin._validate_X(self, X, reset=reset)
-
-    def _streams_rows(self, X, device):
-        return not self._is_series and TabularInputMixin._streams_rows(self, X, device)
-
-    def _inference_rows(self, row_values, device):
-        if self._is_series:
-            return SeriesInputMixin._inference_rows(self, row_values, device)
-        return self.inference_batch_size
-
-    def _fit_preprocessing(self, X):
-        if not self._is_series:
-            TabularInputMixin._fit_preprocessing(self, X)
-
-    def _feature_groups(self):
-        return None if self._is_series else TabularInputMixin._feature_groups(self)
-
-    def _preprocess(self, X):
-        kind = SeriesInputMixin if self._is_series else TabularInputMixin
-        return kind._preprocess(self, X)
-
-    def _build_encoder(self) -> nn.Module:
-        if self._is_series:
-            return DilatedConvEncoder(self.n_features_in_, hidden_size=self._hidden_size(),
-                                      n_components=self.n_components, depth=self.depth)
-        return MLP(self._encoded_width(), self.n_components, n_layers=self.n_layers,
-                   hidden_size=self._hidden_size())
-
-    def _network(self) -> nn.Module:
-        kind = SeriesInputMixin if self._is_series else TabularInputMixin
-        return kind._network(self)
-
-    def _uses_input_block(self) -> bool:
-        return bool(self.include_input) and not self._is_series
 
     def _expected_failed_checks(self):
         if self.input_type != "time_series":

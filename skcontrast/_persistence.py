@@ -166,7 +166,7 @@ class _Writer:
                 "model file holds data only: set_params(callbacks=None) before saving."
             )
         params = {k: self.value(v, f"{name}.{k}") for k, v in raw_params.items()}
-        skip = set(getattr(est, "_not_saved", ()))
+        skip = set(est._not_saved)
         state, modules = {}, {}
         for key, value in vars(est).items():
             if key in params or key in skip:
@@ -253,7 +253,7 @@ class _Reader:
         for key, value in node["state"].items():
             setattr(est, key, self.value(value))
         if node["state"]:
-            for key in getattr(cls, "_not_saved", ()):
+            for key in cls._not_saved:
                 setattr(est, key, None)
         for key, spec in node["modules"].items():
             module = est._module_for_loading(key)

@@ -82,7 +82,7 @@ class StopTraining(Exception):  # noqa: N818 - a signal, like StopIteration, not
 
 @dataclass
 class TrainingTask:
-    """What an estimator hands to :func:`train`.
+    """What an estimator trains, and how: what ``_make_task`` returns to the fit procedure.
 
     Attributes
     ----------
@@ -115,6 +115,19 @@ class TrainingTask:
         The loss of a model that tells no candidate apart (``ln`` of the number of
         candidates per anchor), when the loss has one: a run whose loss never leaves it
         learned nothing (see :mod:`skcontrast._health`).
+    carried : nn.Module or None
+        A module outside ``module`` whose state a continued fit (``warm_start``) takes
+        over besides ``module``'s and the optimiser's (TS2Vec's weight average).
+    max_epochs, max_steps : int or None
+        The budgets in epochs and in optimiser steps (at least one is needed).
+    stopping : StoppingRule or None
+        Early stopping on ``validate``'s records.
+    drop_last : bool
+        Skip every incomplete last batch of an epoch (TS2Vec's reference does).
+    min_batch_size : int
+        Skip a last batch with fewer rows (2: a contrastive loss needs a pair).
+    decoupled_weight_decay : bool
+        Optimise with AdamW (TS2Vec) instead of Adam.
     """
 
     module: nn.Module
@@ -126,6 +139,13 @@ class TrainingTask:
     world_size: int = 1
     frozen: tuple[nn.Parameter, ...] = ()
     chance_loss: float | None = None
+    carried: nn.Module | None = None
+    max_epochs: int | None = None
+    max_steps: int | None = None
+    stopping: StoppingRule | None = None
+    drop_last: bool = False
+    min_batch_size: int = 2
+    decoupled_weight_decay: bool = False
 
     def optimised_parameters(self) -> list[nn.Parameter]:
         """The parameters of ``module`` that training updates (all but ``frozen``)."""
@@ -368,8 +388,10 @@ def train(
     optimizer: torch.optim.Optimizer,
     *,
     batch_size: int,
+    device: torch.device | str,
     generator: torch.Generator,
     device_generator: torch.Generator | None = None,
+    history: History | None = None,
     max_epochs: int | None = None,
     max_steps: int | None = None,
     stopping: StoppingRule | None = None,
@@ -378,20 +400,22 @@ def train(
     callbacks: Sequence[Any] = (),
     estimator: Any = None,
     verbose: int = 0,
+    X: Any = None,
+    y: Any = None,
 ) -> TrainingResult:
     """Run mini-batch training until ``max_epochs``/``max_steps``, early stopping or a callback.
 
-    Each epoch visits the training rows in an order drawn from ``generator`` (a CPU
-    generator) in batches of ``batch_size``; ``device_generator`` (on the training
-    device, defaulting to ``generator``) is handed to ``task.batch_loss`` for
-    augmentations and dropout. A trailing batch smaller than ``min_batch_size`` is
-    skipped (every incomplete trailing batch with ``drop_last``): a contrastive loss
-    needs at least two rows. With ``stopping`` and ``task.validate``, training stops once
-    the validation records have not improved for ``stopping.patience`` epochs and the best
-    weights are restored. A non-finite loss raises :class:`TrainingDivergedError`
-    instead of producing NaN weights.
+    ``task.module`` lives on ``device``. Each epoch visits the training rows in an order
+    drawn from ``generator`` (a CPU generator) in batches of ``batch_size``;
+    ``device_generator`` (on ``device``; ``generator`` by default, for the CPU) is handed
+    to ``task.batch_loss`` for augmentations and dropout. A trailing batch smaller than
+    ``min_batch_size`` is skipped (every incomplete trailing batch with ``drop_last``): a
+    contrastive loss needs at least two rows. With ``stopping`` and ``task.validate``,
+    training stops once the validation records have not improved for
+    ``stopping.patience`` epochs and the best weights are restored. A non-finite loss
+    raises :class:`TrainingDivergedError` instead of producing NaN weights.
 
-    When ``device_generator`` lives on an accelerator, each epoch's row order is moved
+    On an accelerator, each epoch's row order is moved
     there once (``task.batch_loss`` then gets device index tensors) and the batch losses
     are read once per epoch instead of after every step (unless a callback acts on single
     batches), so the host never waits for the device inside an epoch; a non-finite loss
@@ -405,10 +429,17 @@ def train(
         Optimiser over ``task.module``'s parameters.
     batch_size : int
         Rows per batch (clipped to ``task.n_train``).
+    device : torch.device or str
+        Where ``task.module`` lives and the batches are computed.
     generator : torch.Generator
         CPU generator of the epochs' row orders.
     device_generator : torch.Generator or None, default=None
-        Generator handed to ``task.batch_loss``.
+        Generator on ``device`` handed to ``task.batch_loss``; ``None``: ``generator``
+        (training on the CPU).
+    history : skorch.history.History or None, default=None
+        The records of an earlier run to continue (continued training): the epochs are
+        numbered on from it, ``n_steps`` counts on, and the budgets count the epochs and
+        steps of this call only.
     max_epochs, max_steps : int or None
         Budgets in epochs and optimiser steps; at least one must be given.
     stopping : StoppingRule or None, default=None
@@ -424,19 +455,26 @@ def train(
         The estimator being fitted, exposed to callbacks as ``net.estimator``.
     verbose : int, default=0
         Exposed to callbacks as ``net.verbose``.
+    X, y : default=None
+        The training data (as validated by the estimator), handed to the callbacks'
+        ``on_train_begin`` and ``on_train_end`` as skorch does.
 
     Returns
     -------
     TrainingResult
-        The skorch ``History``, the number of optimiser steps and the epoch whose
-        weights were kept (``None`` without early stopping).
+        The skorch ``History``, the number of optimiser steps of this call and the epoch
+        whose weights were kept (``None`` without early stopping).
     """
     if max_epochs is None and max_steps is None:
         raise ValueError("One of max_epochs or max_steps must be given.")
     n = task.n_train
+    device = torch.device(device)
     device_generator = generator if device_generator is None else device_generator
+    if device_generator.device.type != device.type:
+        raise ValueError(f"device_generator is on {device_generator.device}, but training "
+                         f"runs on {device}: pass a generator made on the training device.")
     batch_size = min(batch_size, n)
-    history = History()
+    history = History() if history is None else history
     tail = n % batch_size
     per_epoch = n // batch_size + int(not drop_last and tail >= min_batch_size
                                       and tail % task.world_size == 0)
@@ -458,12 +496,12 @@ def train(
     # On an accelerator, reading a loss waits for the device to finish every queued kernel;
     # the loop then reads the epoch's losses once, at its end, so the host queues the next
     # steps while the device runs (unless a callback needs each batch's loss).
-    device = device_generator.device
     on_device = _defer_loss_reads(device, callbacks)
-    stop = _notify(callbacks, "on_train_begin", net, X=None, y=None)
+    stop = _notify(callbacks, "on_train_begin", net, X=X, y=y)
     # A callback may have loaded an earlier run (skorch's LoadInitState): training goes
     # on from its weights and its history, and its "_best" flags compare with its epochs.
     history = net.history
+    steps_before = history[-1]["n_steps"] if len(history) and "n_steps" in history[-1] else 0
     for record in history:
         for name in ("train_loss", "valid_loss"):
             if name in record:
@@ -537,7 +575,7 @@ def train(
         # skorch's train_loss: the batch losses averaged with the batch sizes as weights.
         history.record("train_loss", total / seen if seen else float("nan"))
         history.record("train_batch_count", n_batches)
-        history.record("n_steps", step)
+        history.record("n_steps", steps_before + step)
         names = ["train_loss"]
         if task.validate is not None:
             task.module.eval()
@@ -567,7 +605,7 @@ def train(
     if best_state is not None:
         task.module.load_state_dict(best_state)
     task.module.eval()
-    _notify(callbacks, "on_train_end", net, X=None, y=None)
+    _notify(callbacks, "on_train_end", net, X=X, y=y)
     return TrainingResult(history, step, best_epoch)
 
 

@@ -1,11 +1,13 @@
 """``BaseContrastiveEmbedder``: the scikit-learn contract shared by every embedder.
 
-The base class owns ``fit``/``transform``, seeding, the device, the training loop and
-pickling. A concrete embedder is its ``__init__``, its docstring and a few hooks. The
-base class calls them in this order, and declares each one below (abstract, or with the
-default written here):
+The base class owns ``fit``/``transform``, seeding, the device, the training (the fit
+procedure it shares with :class:`~skcontrast.FineTunedClassifier`), inference and
+persistence. A concrete embedder is its ``__init__``, its docstring and the hooks below:
+this list is the whole contract (``tests/test_base.py`` checks that every private name a
+shipped embedder shares with the base or a mixin is one of them).
 
-Input hooks (filled by a mixin of :mod:`skcontrast._input`: tabular, series or either)
+Input hooks: filled by a mixin (:class:`TabularInputMixin`, :class:`SeriesInputMixin`,
+or :class:`TabularOrSeriesInputMixin`, which picks one of them by ``input_type``)
 
 ``_validate_X(X, *, reset) -> ndarray``
     Check and convert the input; with ``reset=True`` (fit) also set ``n_features_in_``
@@ -15,7 +17,7 @@ Input hooks (filled by a mixin of :mod:`skcontrast._input`: tabular, series or e
 ``_preprocess(X) -> ndarray``
     Turn validated input into the float32 array the encoder consumes.
 ``_build_encoder() -> nn.Module``
-    A fresh, unseeded encoder for ``n_features_in_`` (the base seeds its weights).
+    A fresh, unseeded encoder for ``n_features_in_`` (the caller seeds its weights).
 ``_network() -> nn.Module``
     The module :meth:`transform` applies to preprocessed batches; by default
     ``encoder_`` itself (series mixins add max-pooling over time).
@@ -32,37 +34,39 @@ Method hooks
     Checks of the parameters against the data (``ValueError``, warnings); stores
     nothing.
 ``_make_task(X, y, generator, device) -> TrainingTask``
-    Build the modules, the batch loss and the optional validation of
-    :func:`skcontrast._training.train` (abstract). The one hook, besides the input ones,
-    that may store fitted state derived from the data.
-``_training_budget(X) -> (max_epochs, max_steps)``
-    Epoch and optimiser-step budgets. Default: ``(self.max_epochs, None)``.
-``_stopping_rule() -> StoppingRule or None``
-    Early stopping on the task's validation records. Default: none
-    (:class:`EarlyStoppingMixin` provides the usual one).
-``_health_fix() -> str``
-    What to try when a finished fit diverged or collapsed without a NaN (the advice in
-    the messages of :mod:`skcontrast._health`). Default: lower ``learning_rate``,
-    standardise, clip gradients.
+    What to train and how (abstract): the modules, the batch loss, the optional
+    validation, and the plan (budgets, stopping rule, optimiser variant; see
+    :class:`TrainingTask`). The one hook, besides the input ones, that may store fitted
+    state derived from the data.
 ``_positive_views(data, generator) -> (Tensor, Tensor) or None``
     Two views of preprocessed rows that the method treats as a positive pair, used by
     :meth:`positive_pairs` for the label-free diagnostics of :mod:`skcontrast.metrics`.
     Default: ``None`` (the method has no label-free positive pairs; ``TypeError``).
 
-Class attributes: ``_optimizer`` (``"adam"`` or ``"adamw"``), ``_drop_last`` and
-``_data_parallel`` (the task shards its batches over a ``torch.distributed`` process
-group; see :mod:`skcontrast.distributed`).
+Capabilities are scikit-learn tags (``__sklearn_tags__``): ``input_tags`` for the data
+(``allow_nan``, ``three_d_array``), ``target_tags.required`` for supervised methods and,
+for methods that learn from rows without a label, ``partial_labels``
+(:func:`with_partial_labels`).
 
-This module is also the extension API: it exports the input mixins
-(:class:`TabularInputMixin`, :class:`SeriesInputMixin`,
-:class:`TabularOrSeriesInputMixin`), :class:`EarlyStoppingMixin`, :class:`TrainingTask`,
-:class:`StoppingRule` and :func:`build_module`, everything a new embedder needs (see
+Class attributes a mixin reads, with their defaults: :class:`SeriesInputMixin`'s
+``_min_timesteps`` (2; the shortest trainable series), ``_empty_series_at_fit``
+(``"error"``, or ``"drop"``: what an all-NaN training series means) and
+``_inference_timestamps`` (8192; timestamps per CPU inference batch);
+:class:`TabularOrSeriesInputMixin`'s ``_auto_epochs`` (epochs per input kind for
+``max_epochs=None``); :class:`EarlyStoppingMixin`'s ``_early_stopping_auto()`` (what
+``early_stopping="auto"`` means). Persistence: an estimator with networks besides
+``encoder_`` says how to rebuild them in ``_module_for_loading(name)`` and lists
+attributes not to write in ``_not_saved`` (see :mod:`skcontrast._persistence`).
+
+This module is also the extension API: it exports the input mixins,
+:class:`EarlyStoppingMixin`, :class:`TrainingTask`, :class:`StoppingRule`,
+:func:`build_module`, the helpers the shipped embedders use for their splits, batches
+and validation losses, and the capability tags: everything a new embedder needs (see
 "Writing your own embedder" in the user guide).
 
-The query hooks (``_training_budget``, ``_stopping_rule``, ``_network``,
-``_inference_rows``) have no side effects. ``fit`` is all-or-nothing: if anything raises
-(bad input, a diverging loss, a ``KeyboardInterrupt``), the estimator is left exactly as
-it was before the call.
+The query hooks (``_network``, ``_inference_rows``) have no side effects. ``fit`` is
+all-or-nothing: if anything raises (bad input, a diverging loss, a
+``KeyboardInterrupt``), the estimator is left exactly as it was before the call.
 """
 
 from __future__ import annotations
@@ -82,16 +86,16 @@ from skorch.history import History
 from torch import nn
 
 from ._compat import Interval, Options, _fit_context
-from ._config import block_bytes
-from ._health import check_training_health, health_rows
+from ._fitting import FitProcedure, record_history
+from ._health import health_rows
+from ._inference import inference_device, row_blocks, run_network
 from ._input import SeriesInputMixin, TabularInputMixin, TabularOrSeriesInputMixin, take_rows
 from ._persistence import PersistenceMixin
 from ._sampling import balanced_draw, random_split, stratified_split
+from ._tags import ContrastiveTargetTags, takes_partial_labels, with_partial_labels
 from ._torch_utils import (
     build_module,
-    make_adam,
     make_generator,
-    resolve_device,
     seed_from_random_state,
     torch_threads,
 )
@@ -100,10 +104,8 @@ from ._training import (
     TrainingDivergedError,
     TrainingTask,
     mean_over_chunks,
-    train,
 )
-from .callbacks import check_callbacks, training_callbacks
-from .distributed import world
+from .callbacks import check_callbacks
 from .encoders.mlp import InputConcat
 
 # Everything an embedder is built from: the base class and the input mixins, the
@@ -111,6 +113,7 @@ from .encoders.mlp import InputConcat
 # validation losses (an embedder imports nothing private; tests/test_layers.py).
 __all__ = [
     "BaseContrastiveEmbedder",
+    "ContrastiveTargetTags",
     "EarlyStoppingMixin",
     "SeriesInputMixin",
     "StoppingRule",
@@ -124,16 +127,19 @@ __all__ = [
     "random_split",
     "stratified_split",
     "take_rows",
+    "takes_partial_labels",
+    "with_partial_labels",
 ]
 
 
-def fit_all_or_nothing(estimator, fit, *args, **kwargs):
+def fit_all_or_nothing(estimator, fit, *args, forget=True, **kwargs):
     """Run ``fit(*args, **kwargs)`` so that it changes ``estimator`` entirely or not at all.
 
-    Fitted attributes (names ending in ``_``) of a previous fit are removed first, so a
-    successful fit keeps nothing of the previous one. If ``fit`` raises anything
-    (``KeyboardInterrupt`` included), ``estimator`` is restored to exactly its state
-    before the call, and the exception propagates.
+    With ``forget`` (the default), fitted attributes (names ending in ``_``) of a
+    previous fit are removed first, so a successful fit keeps nothing of the previous
+    one; ``forget=False`` keeps them for ``fit`` to continue from (``warm_start``). If
+    ``fit`` raises anything (``KeyboardInterrupt`` included), ``estimator`` is restored
+    to exactly its state before the call, and the exception propagates.
 
     Returns
     -------
@@ -141,14 +147,29 @@ def fit_all_or_nothing(estimator, fit, *args, **kwargs):
     """
     before = dict(vars(estimator))
     try:
-        for name in [k for k in vars(estimator) if k.endswith("_") and not k.startswith("__")]:
-            delattr(estimator, name)
+        if forget:
+            for name in [k for k in vars(estimator)
+                         if k.endswith("_") and not k.startswith("__")]:
+                delattr(estimator, name)
         fit(*args, **kwargs)
     except BaseException:
         vars(estimator).clear()
         vars(estimator).update(before)
         raise
     return estimator
+
+
+def _learned_columns(embedder, Z: np.ndarray) -> np.ndarray:
+    """The columns of ``Z`` the encoder learns (without an ``[x, f(x)]`` input block)."""
+    network = embedder._network()
+    return Z[:, network.in_features:] if isinstance(network, InputConcat) else Z
+
+
+def _health_advice(embedder) -> str:
+    """What to change when a fit diverged or collapsed (the advice of skcontrast._health)."""
+    return (f"Lower learning_rate (now {embedder.learning_rate:g}; 1e-3 is the usual value), "
+            "standardize the input, or clip the gradients with "
+            "callbacks=[skorch.callbacks.GradientNormClipping(1.0)].")
 
 
 class BaseContrastiveEmbedder(
@@ -185,6 +206,9 @@ class BaseContrastiveEmbedder(
         Epoch whose weights were kept by early stopping.
     """
 
+    #: What a fit keeps for the next one to continue from: not written by ``save``.
+    _not_saved = ("training_state_",)
+
     _parameter_constraints: dict = {
         "batch_size": [Interval(Integral, 2, None, closed="left")],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
@@ -196,15 +220,8 @@ class BaseContrastiveEmbedder(
         "callbacks": [list, tuple, None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
+        "warm_start": ["boolean"],
     }
-
-    #: Optimiser used by :meth:`fit`: ``"adam"`` (SCARF) or ``"adamw"`` (TS2Vec).
-    _optimizer = "adam"
-    #: Whether each epoch skips its incomplete last batch (TS2Vec's reference does).
-    _drop_last = False
-    #: Whether ``_make_task`` trains data-parallel inside a ``torch.distributed`` process
-    #: group (shards each global batch, gathers embeddings, sets ``world_size``).
-    _data_parallel = False
 
     # ------------------------------------------------------------ input hooks
     @abstractmethod
@@ -241,21 +258,17 @@ class BaseContrastiveEmbedder(
     ) -> TrainingTask:
         """Build the modules, batch loss and validation of the training run."""
 
-    def _training_budget(self, X: np.ndarray) -> tuple[int | None, int | None]:
-        """``(max_epochs, max_steps)`` for the training loop (no side effects)."""
-        return self.max_epochs, None
-
-    def _stopping_rule(self) -> StoppingRule | None:
-        """Early stopping on the task's validation records, or ``None`` (no side effects)."""
-        return None
-
     # --------------------------------------------------------------- contract
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Train the encoder on ``X`` with the contrastive objective.
 
-        Any previous fit is discarded. If training fails (bad input, a diverging loss,
-        an interrupt), the estimator is left exactly as it was before the call.
+        Any previous fit is discarded, unless ``warm_start=True`` and the embedder is
+        fitted: training then continues from the fitted encoder, heads and optimiser
+        state for another budget (``max_epochs`` or ``n_iters``), on data of the same
+        layout, with the fitted preprocessing; the history goes on. If training fails
+        (bad input, a diverging loss, an interrupt), the estimator is left exactly as it
+        was before the call.
 
         Parameters
         ----------
@@ -269,8 +282,10 @@ class BaseContrastiveEmbedder(
         self : object
             The fitted embedder.
         """
+        warm = self.warm_start and hasattr(self, "encoder_")
         with torch_threads(self.n_threads):
-            return fit_all_or_nothing(self, self._fit, X, y, train_encoder=True)
+            return fit_all_or_nothing(self, self._fit, X, y, train_encoder=True, warm=warm,
+                                      forget=not warm)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def initialize(self, X, y=None):
@@ -297,75 +312,56 @@ class BaseContrastiveEmbedder(
         with torch_threads(self.n_threads):
             return fit_all_or_nothing(self, self._fit, X, y, train_encoder=False)
 
-    def _fit(self, X, y, *, train_encoder: bool) -> None:
-        X = self._validate_X(X, reset=True)
+    def _fit(self, X, y, *, train_encoder: bool, warm: bool = False) -> None:
+        X = self._validate_X(X, reset=True) if not warm else self._validate_warm(X)
         y = self._validate_y(X, y)
         self._check_params(X, y)
         check_callbacks(self.callbacks or [])
-        rank, world_size = world()
-        if train_encoder and self._data_parallel and self.batch_size % world_size:
-            raise ValueError(
-                f"batch_size={self.batch_size} is the global batch, split evenly over the "
-                f"{world_size} processes of the torch.distributed group: use a multiple of "
-                f"{world_size}."
-            )
-        device = resolve_device(self.device)
-        seed = seed_from_random_state(check_random_state(self.random_state))
-        # Every draw during training (shuffling, augmentation, masks, dropout) comes from
-        # this generator; weights are initialised from a CPU generator inside _make_task
-        # so that the initial weights do not depend on the device.
-        generator = make_generator(seed, "cpu")
-        device_generator = generator if device.type == "cpu" else make_generator(seed, device)
-        self._fit_preprocessing(X)
-        task = self._make_task(X, y, generator, device)
-        history, n_steps, best_epoch = History(), 0, None  # initialize(): no epochs
+        # Every draw of the fit (weights, splits, shuffling, augmentation, masks, dropout)
+        # comes from the procedure's generators, seeded from random_state alone.
+        procedure = FitProcedure(self, seed_from_random_state(
+            check_random_state(self.random_state)))
+        if not warm:  # a continued fit keeps the preprocessing its encoder learned on
+            self._fit_preprocessing(X)
+        task = self._make_task(X, y, procedure.generator, procedure.device)
+        self.encoder_, self.device_ = task.trained, str(procedure.device)
         if train_encoder:
-            # The embeddings of a few rows before training, to tell a healthy run from one
-            # that exploded or collapsed without a NaN (see skcontrast._health).
+            # The embeddings of a few rows before and after training tell a healthy run
+            # from one that exploded or collapsed without a NaN (see skcontrast._health).
             idx = health_rows(X.shape[0])
             rows = torch.from_numpy(self._preprocess(X.iloc[idx] if hasattr(X, "iloc")
                                                      else X[idx]))
-            self.encoder_, self.device_ = task.trained, str(device)
-            before = self._learned_columns(self._embed(rows))
-            max_epochs, max_steps = self._training_budget(X)
-            # User callbacks may wrap the optimiser in a torch lr_scheduler: give them a
-            # torch.optim one (same kernel, same weights; see make_adam).
-            optimizer = make_adam(task.optimised_parameters(), self.learning_rate,
-                                  decoupled=self._optimizer == "adamw",
-                                  torch_optimizer=bool(self.callbacks))
-            # Under data parallelism every rank trains the same model: rank 0 reports.
-            callbacks = training_callbacks(self.callbacks, self.verbose if rank == 0 else 0)
-            result = train(
-                task, optimizer, batch_size=self.batch_size, generator=generator,
-                device_generator=device_generator, max_epochs=max_epochs,
-                max_steps=max_steps, stopping=self._stopping_rule(),
-                drop_last=self._drop_last, callbacks=callbacks, estimator=self,
-                verbose=self.verbose,
-            )
-            history, n_steps, best_epoch = result.history, result.n_steps, result.best_epoch
+            procedure.train(task, outputs=lambda: _learned_columns(self, self._embed(rows)),
+                            fix=_health_advice(self),
+                            previous=self.training_state_ if warm else None,
+                            history=self.history_ if warm else None, X=X, y=y)
+        else:  # initialize(): the untrained encoder, no epoch, nothing to continue from
+            record_history(self, History(), 0, None)
+            self.training_state_ = None
         self.encoder_ = task.trained.eval()
-        self.device_ = str(device)
-        self.history_ = history
-        self.loss_curve_ = [r["train_loss"] for r in history]
-        self.validation_loss_curve_ = [r["valid_loss"] for r in history if "valid_loss" in r]
-        self.n_iter_ = len(history)
-        self.n_steps_ = n_steps
-        self.best_epoch_ = best_epoch
-        if train_encoder:
-            check_training_health(type(self).__name__, before,
-                                  self._learned_columns(self._embed(rows)),
-                                  self.loss_curve_, task.chance_loss, fix=self._health_fix())
 
-    def _learned_columns(self, Z: np.ndarray) -> np.ndarray:
-        """The columns of ``Z`` the encoder learns (without an ``[x, f(x)]`` input block)."""
-        network = self._network()
-        return Z[:, network.in_features:] if isinstance(network, InputConcat) else Z
-
-    def _health_fix(self) -> str:
-        """What to change when a fit diverged or collapsed (see skcontrast._health)."""
-        return (f"Lower learning_rate (now {self.learning_rate:g}; 1e-3 is the usual value), "
-                "standardize the input, or clip the gradients with "
-                "callbacks=[skorch.callbacks.GradientNormClipping(1.0)].")
+    def _validate_warm(self, X):
+        """Validate the data of a continued fit: the layout of the first fit, 2 rows."""
+        name = type(self).__name__
+        # (A pickle of a model fitted before training states were kept has none either.)
+        if getattr(self, "training_state_", None) is None:
+            raise ValueError(
+                f"warm_start=True continues a fit from its training state (the heads and the "
+                f"optimiser's moments), which this {name} does not have: it was loaded from "
+                "a file (a model file keeps what inference needs) or only initialized. "
+                "Fit it with warm_start=False to start afresh."
+            )
+        try:
+            X = self._validate_X(X, reset=False)
+        except ValueError as exc:
+            raise ValueError(
+                f"{exc} With warm_start=True, fit continues the previous fit and needs data "
+                "of the same layout; set warm_start=False to fit afresh."
+            ) from exc
+        if X.shape[0] < 2:
+            raise ValueError(f"Found array with {X.shape[0]} sample(s) while a minimum of 2 "
+                             "is required: contrastive training needs several rows.")
+        return X
 
     @property
     def _n_features_out(self):
@@ -429,7 +425,8 @@ class BaseContrastiveEmbedder(
             The embeddings.
         """
         check_is_fitted(self, "encoder_")
-        blocks = self._row_blocks(X)
+        device = inference_device(self.device)
+        blocks = row_blocks(X, lambda row_values: self._inference_rows(row_values, device))
         if blocks is None:
             out = self._embed(torch.from_numpy(self.preprocess(X)))
         else:  # validate and preprocess one block at a time: no copy of all of X
@@ -443,28 +440,6 @@ class BaseContrastiveEmbedder(
                 "the training range, or the model diverged. Refit with a lower learning_rate."
             )
         return out
-
-    def _row_blocks(self, X):
-        """Row ranges for a block-wise :meth:`transform`, or ``None`` to take X whole.
-
-        Only sliceable inputs with a shape (arrays, memory maps, Dask arrays,
-        DataFrames) larger than one block are split. Blocks are whole multiples of
-        inference batches (:meth:`_inference_rows`), so the batches, hence the embeddings,
-        are exactly those of a single pass.
-        """
-        shape = getattr(X, "shape", None)
-        if shape is None or len(shape) < 2 or not hasattr(X, "__getitem__"):
-            return None
-        try:
-            n_rows, row_values = int(shape[0]), int(np.prod(shape[1:]))
-        except (TypeError, ValueError):  # unknown sizes (e.g. a lazy array)
-            return None
-        rows = max(1, block_bytes() // max(4 * row_values, 1))
-        batch = self._inference_rows(row_values, self._inference_device())
-        rows = max(1, rows // batch) * batch
-        if n_rows <= rows:
-            return None
-        return [(lo, min(lo + rows, n_rows)) for lo in range(0, n_rows, rows)]
 
     def positive_pairs(self, X, *, random_state=None):
         """Embeddings of two positive views of every row, made by the method's augmentation.
@@ -521,28 +496,11 @@ class BaseContrastiveEmbedder(
         return self.inference_batch_size
 
     def _embed(self, data: torch.Tensor) -> np.ndarray:
-        """Embed a preprocessed CPU tensor in batches of :meth:`_inference_rows` rows.
-
-        On another device than the fitted modules' (the ``device`` parameter changed
-        after fitting), the network runs with copies of its weights there
-        (``torch.func.functional_call``): the fitted estimator is left as it was.
-        """
-        device = self._inference_device()
-        network = self._network().eval()
-        tensors = dict(network.named_parameters())
-        tensors.update(network.named_buffers())
-        moved = None
-        if any(t.device != device for t in tensors.values()):
-            moved = {k: t.to(device) for k, t in tensors.items()}
-        out = np.empty((data.shape[0], network.out_features), dtype=np.float32)
-        rows = self._inference_rows(int(np.prod(data.shape[1:])), device)
-        with torch.no_grad(), torch_threads(self.n_threads):
-            for lo in range(0, data.shape[0], rows):
-                batch = data[lo : lo + rows].to(device)
-                result = (network(batch) if moved is None
-                          else torch.func.functional_call(network, moved, (batch,)))
-                out[lo : lo + batch.shape[0]] = result.float().cpu().numpy()
-        return out
+        # Preprocessed CPU rows through the network on the device asked for now; the
+        # fitted modules stay where they are (see skcontrast._inference.run_network).
+        device = inference_device(self.device)
+        return run_network(self._network(), data, device=device, n_threads=self.n_threads,
+                           rows=self._inference_rows(int(np.prod(data.shape[1:])), device))
 
     def score(self, X, y=None):
         """Label-free score of the embeddings of ``X``: their effective rank (greater is better).
@@ -570,20 +528,6 @@ class BaseContrastiveEmbedder(
 
         return label_free_score(self, X, "effective_rank")
 
-    def _inference_device(self) -> torch.device:
-        """Where :meth:`transform` runs: the ``device`` parameter as it is now.
-
-        ``set_params(device=...)`` after fitting moves inference there, never the fitted
-        modules (see :meth:`_embed`). A GPU named on a machine without one (a model
-        fitted on a GPU and loaded on a CPU) falls back to the CPU.
-        """
-        try:
-            return resolve_device(self.device)
-        except ValueError:
-            if str(self.device).startswith("cuda") and not torch.cuda.is_available():
-                return torch.device("cpu")
-            raise
-
     def _module_for_loading(self, name: str) -> nn.Module:
         if name != "encoder_":
             return super()._module_for_loading(name)
@@ -591,9 +535,6 @@ class BaseContrastiveEmbedder(
         with torch.device("meta"):
             encoder = self._build_encoder()
         return encoder.to_empty(device="cpu")
-
-    def _torch_modules(self):
-        return [(k, v) for k, v in vars(self).items() if isinstance(v, nn.Module)]
 
     def __getstate__(self):
         state = super().__getstate__()
@@ -611,6 +552,13 @@ class BaseContrastiveEmbedder(
         tags.transformer_tags.preserves_dtype = ["float32"]
         tags.non_deterministic = False
         return tags
+
+
+def _early_stopping_on(estimator) -> bool:
+    """Whether the ``early_stopping`` parameter (``"auto"`` resolved) asks for it."""
+    if estimator.early_stopping == "auto":
+        return estimator._early_stopping_auto()
+    return bool(estimator.early_stopping)
 
 
 class EarlyStoppingMixin:
@@ -634,11 +582,6 @@ class EarlyStoppingMixin:
         """What ``early_stopping="auto"`` means once the input is validated."""
         return True
 
-    def _uses_early_stopping(self) -> bool:
-        if self.early_stopping == "auto":
-            return self._early_stopping_auto()
-        return bool(self.early_stopping)
-
     def _n_validation(self, n_samples: int) -> int:
         """Rows held out for early stopping: ``ceil(validation_fraction * n_samples)``.
 
@@ -646,14 +589,14 @@ class EarlyStoppingMixin:
         2 training rows: too few rows to stop on, training then runs ``max_epochs``
         (:meth:`_check_validation_size` warns).
         """
-        if not self._uses_early_stopping():
+        if not _early_stopping_on(self):
             return 0
         n_valid = math.ceil(self.validation_fraction * n_samples)
         return n_valid if n_valid >= 2 and n_samples - n_valid >= 2 else 0
 
     def _check_validation_size(self, n_samples: int) -> None:
         """Warn when early stopping is asked for but the data are too few to hold rows out."""
-        if self._uses_early_stopping() and self._n_validation(n_samples) == 0:
+        if _early_stopping_on(self) and self._n_validation(n_samples) == 0:
             n_valid = math.ceil(self.validation_fraction * n_samples)
             warnings.warn(
                 f"early stopping would hold out ceil(validation_fraction * n_samples) = "
@@ -666,6 +609,6 @@ class EarlyStoppingMixin:
             )
 
     def _stopping_rule(self) -> StoppingRule | None:
-        if not self._uses_early_stopping():
+        if not _early_stopping_on(self):
             return None
         return StoppingRule(self.n_iter_no_change, self.tol)

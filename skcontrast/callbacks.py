@@ -38,14 +38,28 @@ import inspect
 import logging
 import sys
 
+import numpy as np
 from skorch.callbacks import Callback
 
 from ._training import StopTraining, TrainingNet
+from .metrics import positive_rank
 
 __all__ = [
-    "SUPPORTED_SKORCH_CALLBACKS", "Callback", "EpochLogger", "LossRecorder", "ProgressBar",
-    "StopTraining", "TrainingNet",
+    "SUPPORTED_SKORCH_CALLBACKS", "Callback", "EpochLogger", "LossRecorder", "PositiveRank",
+    "ProgressBar", "StopTraining", "TrainingNet",
 ]
+
+#: What the loop records in every epoch; anything else in a record (a callback's metric,
+#: FineTunedClassifier's valid_acc) is shown by the progress bar and the epoch log.
+_LOOP_KEYS = frozenset({"epoch", "train_loss", "valid_loss", "dur", "n_steps",
+                        "train_batch_count", "batches"})
+
+
+def _extra_metrics(record: dict) -> dict:
+    """The numbers of an epoch record that the loop itself does not write."""
+    return {k: v for k, v in record.items()
+            if k not in _LOOP_KEYS and not k.endswith("_best")
+            and isinstance(v, int | float) and not isinstance(v, bool)}
 
 logger = logging.getLogger("skcontrast")
 
@@ -156,7 +170,8 @@ class ProgressBar(Callback):
     Embedders and :class:`~skcontrast.FineTunedClassifier` show it with ``verbose=1``.
     The total is the most steps the run can take (early stopping may end it sooner, and
     the bar then closes where training stopped); the postfix shows the epoch, the last
-    batch loss and, with a validation set, the last validation loss.
+    batch loss, with a validation set the last validation loss, and what other
+    callbacks record in the epoch (e.g. :class:`PositiveRank`).
 
     Parameters
     ----------
@@ -201,6 +216,7 @@ class ProgressBar(Callback):
                    "loss": f"{record['train_loss']:.4f}"}
         if "valid_loss" in record:
             postfix["valid_loss"] = f"{record['valid_loss']:.4f}"
+        postfix.update({k: f"{v:.4g}" for k, v in _extra_metrics(record).items()})
         self.bar_.set_postfix(postfix, refresh=False)
 
     def on_train_end(self, net, **kwargs):
@@ -271,6 +287,7 @@ class EpochLogger(Callback):
         if record["epoch"] == 1 or record["epoch"] % self.every == 0:
             valid = record.get("valid_loss")
             valid_txt = "" if valid is None else f"  valid_loss={valid:.4f}"
+            valid_txt += "".join(f"  {k}={v:.4g}" for k, v in _extra_metrics(record).items())
             best = record.get("valid_loss_best", record.get("train_loss_best", False))
             logger.info(
                 "%s epoch %d/%s  train_loss=%.4f%s  steps=%d/%s  %.2fs%s",
@@ -285,3 +302,73 @@ class EpochLogger(Callback):
                 "%s finished: %d epochs, %d steps", type(net.estimator).__name__,
                 net.history[-1]["epoch"], net.history[-1]["n_steps"],
             )
+
+
+class PositiveRank(Callback):
+    """Record the rank metric of a fixed sample of positive pairs after every epoch.
+
+    The tutorial's reading of how hard the instance-discrimination task still is: for
+    each row of the cosine-similarity matrix between two views of ``n_rows`` training
+    rows, the rank of the positive pair's similarity
+    (:func:`skcontrast.metrics.positive_rank`, normalised: 1 when every positive is the
+    most similar candidate, about 0.5 for an encoder that tells nothing apart). The
+    views are the embedder's own positive pairs
+    (:meth:`~skcontrast.base.BaseContrastiveEmbedder.positive_pairs`: SCARF's corrupted
+    copies, TS2Vec's crops, SupCon's augmentations, a multi-view record's first two
+    views), drawn with ``random_state`` from the same rows every epoch, so the values
+    of successive epochs compare. They are recorded in the history under ``name``
+    (next to the loss, so ``loss_curve_`` and ``history_[:, name]`` plot side by side),
+    and shown by the progress bar (``verbose=1``) and the epoch log (``verbose=2``).
+
+    Parameters
+    ----------
+    n_rows : int, default=256
+        Training rows in the sample (all of them if fewer): the "batch" of the metric.
+    random_state : int, default=0
+        Seeds the choice of the rows and the augmentation of their views.
+    name : str, default="positive_rank"
+        The key of the history.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skcontrast import SCARFEmbedder
+    >>> from skcontrast.callbacks import PositiveRank
+    >>> X = np.random.RandomState(0).normal(size=(200, 8))
+    >>> emb = SCARFEmbedder(max_epochs=3, early_stopping=False, random_state=0,
+    ...                     callbacks=[PositiveRank(n_rows=64)]).fit(X)
+    >>> len(emb.history_[:, "positive_rank"]), 0.5 < emb.history_[-1, "positive_rank"] <= 1
+    (3, True)
+    """
+
+    def __init__(self, n_rows: int = 256, random_state: int = 0, name: str = "positive_rank"):
+        self.n_rows = n_rows
+        self.random_state = random_state
+        self.name = name
+
+    def on_train_begin(self, net, X=None, y=None, **kwargs):
+        estimator = net.estimator
+        if X is None or not hasattr(estimator, "positive_pairs"):
+            raise TypeError(
+                f"PositiveRank needs an embedder that makes positive pairs of its training "
+                f"rows; {type(estimator).__name__} does not. Use it with the embedders "
+                "(SCARF, TS2Vec, SupCon, MultiView), e.g. as FineTunedClassifier's "
+                "embedder's callback."
+            )
+        n = len(X)
+        rows = np.sort(np.random.RandomState(self.random_state).choice(
+            n, size=min(self.n_rows, n), replace=False))
+        self.sample_ = X.iloc[rows] if hasattr(X, "iloc") else X[rows]
+        self._score(net)  # an embedder without positive pairs fails here, before training
+
+    def _score(self, net) -> float:
+        module = net.module_
+        training = module.training
+        try:
+            Z1, Z2 = net.estimator.positive_pairs(self.sample_, random_state=self.random_state)
+        finally:
+            module.train(training)  # inference switched the encoder to eval mode
+        return positive_rank(Z1, Z2)
+
+    def on_epoch_end(self, net, **kwargs):
+        net.history.record(self.name, self._score(net))

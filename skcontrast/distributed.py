@@ -28,7 +28,8 @@ from __future__ import annotations
 import torch
 import torch.distributed as dist
 
-__all__ = ["all_gather_with_grad", "average_gradients", "shard_rows", "world"]
+__all__ = ["all_gather_with_grad", "average_gradients", "check_global_batch",
+           "encode_global_batch", "shard_rows", "world"]
 
 
 class _AllGatherWithGrad(torch.autograd.Function):
@@ -157,3 +158,79 @@ def average_gradients(parameters) -> None:
     for g in grads:
         g.copy_(flat[offset : offset + g.numel()].view_as(g))
         offset += g.numel()
+
+
+def check_global_batch(batch_size: int) -> None:
+    """Refuse, before training, a global batch that does not split evenly over the ranks.
+
+    Parameters
+    ----------
+    batch_size : int
+        The embedder's ``batch_size``: the global batch of all the ranks together.
+
+    Raises
+    ------
+    ValueError
+        Naming the world size and the fix.
+
+    Examples
+    --------
+    >>> from skcontrast.distributed import check_global_batch
+    >>> check_global_batch(7)  # one process: any batch splits
+    """
+    world_size = world()[1]
+    if batch_size % world_size:
+        raise ValueError(
+            f"batch_size={batch_size} is the global batch, split evenly over the "
+            f"{world_size} processes of the torch.distributed group: use a multiple of "
+            f"{world_size}."
+        )
+
+
+def encode_global_batch(encode, view1, view2, *extras, shard=True):
+    """Embed two views of a global batch, data-parallel inside a process group.
+
+    Every rank drew the same global batch and the same views. With ``shard`` and more
+    than one rank, each rank encodes its slice (:func:`shard_rows`) and the embeddings,
+    and the rows of ``extras`` (e.g. the labels), are gathered from every rank with
+    their gradients (:func:`all_gather_with_grad`): the loss computed from the result is
+    the loss of the global batch. In one process this is ``encode`` of both views.
+
+    Parameters
+    ----------
+    encode : callable
+        Maps a batch of rows to embeddings; both views go through it in one call (half
+        the kernel launches of two calls).
+    view1, view2 : torch.Tensor
+        Row ``i`` of both is a positive pair.
+    *extras : torch.Tensor
+        Per-row tensors that follow the rows (labels).
+    shard : bool, default=True
+        ``False`` encodes everything here (e.g. the validation rows, which every rank
+        scores in full).
+
+    Returns
+    -------
+    anchors, positives : torch.Tensor
+        The embeddings of the two views of the global batch.
+    *extras : torch.Tensor
+        ``extras`` of the global batch.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skcontrast.distributed import encode_global_batch
+    >>> a, p = encode_global_batch(lambda x: 2 * x, torch.ones(3, 2), torch.zeros(3, 2))
+    >>> a.tolist(), p.tolist()
+    ([[2.0, 2.0], [2.0, 2.0], [2.0, 2.0]], [[0.0, 0.0], [0.0, 0.0], [0.0, 0.0]])
+    """
+    shard = shard and world()[1] > 1
+    if shard:
+        rows = shard_rows(view1.shape[0])
+        view1, view2 = view1[rows], view2[rows]
+        extras = tuple(e[rows] for e in extras)
+    anchors, positives = encode(torch.cat([view1, view2])).split(view1.shape[0])
+    if shard:
+        anchors, positives = all_gather_with_grad(anchors), all_gather_with_grad(positives)
+        extras = tuple(all_gather_with_grad(e) for e in extras)
+    return (anchors, positives, *extras)

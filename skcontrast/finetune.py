@@ -26,24 +26,22 @@ from sklearn.utils.validation import check_consistent_length, check_is_fitted, c
 from torch import nn
 
 from ._compat import Interval, Options, _fit_context
-from ._health import check_training_health, health_rows
+from ._fitting import FitProcedure
+from ._health import health_rows
+from ._inference import run_network
 from ._persistence import PersistenceMixin
 from ._sampling import stratified_split
-from ._torch_utils import (
-    build_module,
-    make_adam,
-    make_generator,
-    resolve_device,
-    seed_from_random_state,
-    torch_threads,
-)
-from ._training import StoppingRule, TrainingTask, train
-from .base import BaseContrastiveEmbedder, fit_all_or_nothing
-from .callbacks import check_callbacks, training_callbacks
+from ._torch_utils import build_module, seed_from_random_state, torch_threads
+from ._training import StoppingRule, TrainingTask
+from .base import BaseContrastiveEmbedder, fit_all_or_nothing, with_partial_labels
+from .callbacks import check_callbacks
 from .encoders.mlp import ProjectionHead
 from .utils import fit_embedder, labelled_subset
 
 __all__ = ["EncoderClassifier", "FineTunedClassifier"]
+
+#: Rows per batch when the classifier runs on many rows (validation, predictions).
+_BATCH = 4096
 
 
 class EncoderClassifier(nn.Module):
@@ -70,6 +68,11 @@ class EncoderClassifier(nn.Module):
         super().__init__()
         self.encoder = encoder
         self.head = head
+
+    @property
+    def out_features(self) -> int:
+        """Number of classes (the head's outputs)."""
+        return self.head.out_features
 
     def forward(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
         return self.head(self.encoder(x, generator))
@@ -147,6 +150,10 @@ class FineTunedClassifier(PersistenceMixin, ClassifierMixin, BaseEstimator):
     verbose : int, default=0
         0: silent. 1: a progress bar (steps done / total, loss, time left). 2: one
         log line per epoch to the ``skcontrast`` logger.
+    warm_start : bool, default=False
+        When fitted, :meth:`fit` continues fine-tuning the fitted network (and its
+        optimiser state) for another ``max_epochs``, without pre-training again; the
+        history goes on (scikit-learn's ``warm_start`` convention).
 
     Attributes
     ----------
@@ -180,6 +187,9 @@ class FineTunedClassifier(PersistenceMixin, ClassifierMixin, BaseEstimator):
     (4,)
     """
 
+    #: What a fit keeps for the next one to continue from: not written by ``save``.
+    _not_saved = ("training_state_",)
+
     _parameter_constraints: dict = {
         "embedder": [BaseContrastiveEmbedder, None],
         "prefit": ["boolean"],
@@ -196,15 +206,13 @@ class FineTunedClassifier(PersistenceMixin, ClassifierMixin, BaseEstimator):
         "callbacks": [list, tuple, None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
+        "warm_start": ["boolean"],
     }
-
-    #: fit takes rows without a label (see skcontrast.robustness.uses_unlabelled_rows).
-    _fits_unlabelled_rows = True
 
     def __init__(self, embedder=None, *, prefit=False, pretrained=True, hidden_size=256,
                  max_epochs=200, batch_size=128, learning_rate=1e-3, validation_fraction=0.1,
                  n_iter_no_change=10, device="auto", n_threads=1, callbacks=None,
-                 random_state=None, verbose=0):
+                 random_state=None, verbose=0, warm_start=False):
         self.embedder = embedder
         self.prefit = prefit
         self.pretrained = pretrained
@@ -219,6 +227,7 @@ class FineTunedClassifier(PersistenceMixin, ClassifierMixin, BaseEstimator):
         self.callbacks = callbacks
         self.random_state = random_state
         self.verbose = verbose
+        self.warm_start = warm_start
 
     def _base_embedder(self) -> BaseContrastiveEmbedder:
         if self.embedder is None:
@@ -245,7 +254,10 @@ class FineTunedClassifier(PersistenceMixin, ClassifierMixin, BaseEstimator):
     def fit(self, X, y):
         """Pre-train (unless ``prefit``) and fine-tune on labelled data.
 
-        If fitting fails, the classifier is left exactly as it was before the call.
+        With ``warm_start=True`` and a fitted classifier, fine-tuning continues from the
+        fitted network and optimiser state for another ``max_epochs`` (the embedder is
+        not pre-trained again; the classes must be those of the first fit). If fitting
+        fails, the classifier is left exactly as it was before the call.
 
         Parameters
         ----------
@@ -258,10 +270,29 @@ class FineTunedClassifier(PersistenceMixin, ClassifierMixin, BaseEstimator):
         -------
         self : FineTunedClassifier
         """
+        warm = self.warm_start and hasattr(self, "module_")
         with torch_threads(self.n_threads):
-            return fit_all_or_nothing(self, self._fit, X, y)
+            return fit_all_or_nothing(self, self._fit, X, y, warm=warm, forget=not warm)
 
-    def _fit(self, X, y):
+    def _continued_embedder(self, X, labels, rng) -> BaseContrastiveEmbedder:
+        """The fitted embedder a warm-started fit continues with, after checking the data."""
+        if self.training_state_ is None:
+            raise ValueError(
+                "warm_start=True continues a fit from its training state, which this "
+                "FineTunedClassifier does not have (it was loaded from a file, which keeps "
+                "what prediction needs). Fit it with warm_start=False to start afresh."
+            )
+        if not np.array_equal(labels.classes_, self.classes_):
+            raise ValueError(
+                f"warm_start=True continues fine-tuning a head for the classes "
+                f"{self.classes_.tolist()}, but y has the classes "
+                f"{labels.classes_.tolist()}; set warm_start=False to fit afresh."
+            )
+        if not self.prefit and self._base_embedder().random_state is None:
+            rng.randint(0, 2**31 - 1)  # the draw of the first fit: the same seeds follow
+        return self.embedder_
+
+    def _fit(self, X, y, warm=False):
         if self.prefit and not self.pretrained:
             raise ValueError(
                 "prefit=True uses the embedder's trained encoder, and pretrained=False asks "
@@ -288,12 +319,11 @@ class FineTunedClassifier(PersistenceMixin, ClassifierMixin, BaseEstimator):
         codes = labels.transform(y_labelled).astype(np.int64)
         check_callbacks(self.callbacks or [])  # before pre-training, not after it
         rng = check_random_state(self.random_state)
-        embedder = self._fitted_embedder(X, y, rng)
+        embedder = (self._continued_embedder(X, labels, rng) if warm
+                    else self._fitted_embedder(X, y, rng))
         data = embedder.preprocess(X_labelled)  # the embedder's own validation of X
-        seed = seed_from_random_state(rng)
-        generator = make_generator(seed)
-        device = resolve_device(self.device)
-        device_generator = generator if device.type == "cpu" else make_generator(seed, device)
+        procedure = FitProcedure(self, seed_from_random_state(rng))
+        generator, device = procedure.generator, procedure.device
 
         network = embedder.make_network().to(device)
         n_classes = len(labels.classes_)
@@ -322,58 +352,43 @@ class FineTunedClassifier(PersistenceMixin, ClassifierMixin, BaseEstimator):
             valid_x, valid_y = x[valid_idx.to(device)], targets[valid_idx.to(device)]
 
             def validate():
-                logits = torch.cat([module(valid_x[lo : lo + 4096])
-                                    for lo in range(0, len(valid_x), 4096)])
+                logits = torch.cat([module(valid_x[lo : lo + _BATCH])
+                                    for lo in range(0, len(valid_x), _BATCH)])
                 return {
                     "valid_loss": float(F.cross_entropy(logits, valid_y)),
                     "valid_acc": float((logits.argmax(dim=1) == valid_y).double().mean()),
                 }
 
-        # Encoder outputs of a few rows before training, for the health check after it.
+        # Encoder outputs of a few rows before and after training, for the health check;
+        # cross-entropy's chance value: uniform predictions over the classes.
         sample = x[torch.from_numpy(health_rows(len(x))).to(device)]
-        before = self._network_outputs(network, sample)
-        result = train(
-            TrainingTask(module, len(train_x), batch_loss, validate),
-            make_adam(module.parameters(), self.learning_rate,
-                      torch_optimizer=bool(self.callbacks)),
-            batch_size=self.batch_size, generator=generator, device_generator=device_generator,
-            max_epochs=self.max_epochs, min_batch_size=1,
+        task = TrainingTask(
+            module, len(train_x), batch_loss, validate, max_epochs=self.max_epochs,
+            min_batch_size=1, chance_loss=math.log(n_classes) if n_classes > 1 else None,
             stopping=StoppingRule(self.n_iter_no_change, key=_error_then_loss)
             if validating else None,
-            callbacks=training_callbacks(self.callbacks, self.verbose), estimator=self,
-            verbose=self.verbose,
         )
         self.classes_ = labels.classes_
         self.embedder_ = embedder
         self.n_features_in_ = embedder.n_features_in_
         if hasattr(embedder, "feature_names_in_"):
             self.feature_names_in_ = embedder.feature_names_in_
+        procedure.train(
+            task, outputs=lambda: self._network_outputs(network, sample),
+            previous=self.training_state_ if warm else None,
+            history=self.history_ if warm else None, X=X_labelled, y=codes,
+            fix=(f"Lower learning_rate (now {self.learning_rate:g}; 1e-3 is the usual "
+                 "value) or clip the gradients with "
+                 "callbacks=[skorch.callbacks.GradientNormClipping(1.0)]."))
         # Inference in float64: float32 matrix products give results that depend on a
         # row's position in the batch at the 1e-7 level, and predictions must not depend
         # on the order or the company of the rows.
         self.module_ = module.to("cpu", torch.float64).eval()
-        self.history_ = result.history
-        self.loss_curve_ = [r["train_loss"] for r in result.history]
-        self.validation_loss_curve_ = [r["valid_loss"] for r in result.history
-                                       if "valid_loss" in r]
-        self.n_iter_ = len(result.history)
-        self.best_epoch_ = result.best_epoch
-        # Cross-entropy's chance value: uniform predictions over the classes.
-        check_training_health(
-            type(self).__name__, before,
-            self._network_outputs(network, sample.to(next(network.parameters()).device,
-                                                     next(network.parameters()).dtype)),
-            self.loss_curve_, math.log(n_classes) if n_classes > 1 else None,
-            fix=(f"Lower learning_rate (now {self.learning_rate:g}; 1e-3 is the usual "
-                 "value) or clip the gradients with "
-                 "callbacks=[skorch.callbacks.GradientNormClipping(1.0)]."))
 
     @staticmethod
     def _network_outputs(network, rows) -> np.ndarray:
         training = network.training
-        network.eval()
-        with torch.no_grad():
-            out = network(rows).double().cpu().numpy()
+        out = run_network(network, rows, rows=_BATCH, device=rows.device, dtype=torch.float64)
         network.train(training)
         return out
 
@@ -399,11 +414,10 @@ class FineTunedClassifier(PersistenceMixin, ClassifierMixin, BaseEstimator):
         proba : ndarray of shape (n_samples, n_classes)
         """
         check_is_fitted(self, "module_")
-        data = self.embedder_.preprocess(X).astype(np.float64)
-        with torch.no_grad(), torch_threads(self.n_threads):
-            logits = torch.cat([self.module_(torch.from_numpy(data[lo : lo + 4096]))
-                                for lo in range(0, len(data), 4096)])
-        return torch.softmax(logits, dim=1).numpy()
+        data = torch.from_numpy(self.embedder_.preprocess(X).astype(np.float64))
+        logits = run_network(self.module_, data, rows=_BATCH, device=torch.device("cpu"),
+                             dtype=torch.float64, n_threads=self.n_threads)
+        return torch.softmax(torch.from_numpy(logits), dim=1).numpy()
 
     def predict(self, X):
         """Predicted class labels.
@@ -421,7 +435,8 @@ class FineTunedClassifier(PersistenceMixin, ClassifierMixin, BaseEstimator):
         return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
 
     def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
+        # Rows without a label pre-train the embedder (see uses_unlabelled_rows).
+        tags = with_partial_labels(super().__sklearn_tags__())
         inner = self._base_embedder().__sklearn_tags__()
         tags.input_tags.allow_nan = inner.input_tags.allow_nan
         tags.input_tags.three_d_array = inner.input_tags.three_d_array

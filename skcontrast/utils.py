@@ -9,6 +9,8 @@ import numpy as np
 import pandas as pd
 from sklearn.pipeline import Pipeline
 
+from ._tags import takes_partial_labels
+
 __all__ = [
     "check_rate",
     "pad_series",
@@ -157,7 +159,7 @@ def fit_embedder(embedder, X, y=None):
     features. Self-supervised embedders are fitted on every row without labels;
     embedders that use labels where they are known and train on unlabelled rows too
     (:class:`~skcontrast.ExpCLREmbedder`, :class:`~skcontrast.SupConEmbedder` with
-    ``unlabelled="instance"``: ``_fits_unlabelled_rows`` is true) get the partial
+    ``unlabelled="instance"``: their tags say ``partial_labels``) get the partial
     labels; supervised ones (their tags require ``y``, e.g.
     ``SupConEmbedder(unlabelled="drop")``) get the labelled rows only.
 
@@ -191,7 +193,7 @@ def fit_embedder(embedder, X, y=None):
         return embedder.fit(X, None)
     # A pipeline (imputation, scaling... then the embedder) learns as its last step does.
     final = embedder[-1] if isinstance(embedder, Pipeline) else embedder
-    if getattr(final, "_fits_unlabelled_rows", False):
+    if takes_partial_labels(final):
         return embedder.fit(X, y)
     if final.__sklearn_tags__().target_tags.required:
         return embedder.fit(*labelled_subset(X, y))

@@ -82,19 +82,53 @@ def test_no_module_imports_a_private_name_from_another_layer():
             assert not crosses, f"{path.relative_to(PACKAGE)} imports from ..{module}"
 
 
+#: The hooks the base module's docstring declares, and the class attributes it names.
+HOOKS = set(re.findall(r"^``(_\w+)\(", base_module.__doc__, flags=re.M))
+NAMED = set(re.findall(r"``(_\w+)``", base_module.__doc__)) | {
+    name for name in re.findall(r"``(_\w+)\(", base_module.__doc__)}
+MIXINS = (base_module.TabularInputMixin, base_module.SeriesInputMixin,
+          base_module.TabularOrSeriesInputMixin, base_module.EarlyStoppingMixin)
+
+
 def test_every_hook_in_the_base_docstring_is_declared_on_the_base():
-    documented = set(re.findall(r"^``(_\w+)\(", base_module.__doc__, flags=re.M))
-    assert {"_validate_X", "_make_task", "_network", "_stopping_rule"} <= documented
-    for name in documented:
+    assert HOOKS == {"_validate_X", "_fit_preprocessing", "_preprocess", "_build_encoder",
+                     "_network", "_inference_rows", "_validate_y", "_check_params",
+                     "_make_task", "_positive_views"}
+    for name in HOOKS:
         assert name in vars(BaseContrastiveEmbedder), name
         assert inspect.getdoc(getattr(BaseContrastiveEmbedder, name)), name
     # ...and every hook the base calls on itself is documented.
     source = inspect.getsource(base_module.BaseContrastiveEmbedder)
-    # the base's own helpers, not hooks
-    helpers = {"_fit", "_inference_device", "_torch_modules", "_embed", "_row_blocks",
-               "_learned_columns"}
+    helpers = {"_fit", "_embed", "_validate_warm"}  # the base's own
     called = set(re.findall(r"self\.(_[a-z]\w*)\(", source)) - helpers
-    assert called <= documented, called - documented
+    assert called <= HOOKS, called - HOOKS
+
+
+@pytest.mark.parametrize("embedder", [SCARFEmbedder, TS2VecEmbedder, SupConEmbedder,
+                                      ExpCLREmbedder])
+def test_an_embedder_overrides_nothing_the_contract_does_not_name(embedder):
+    # Every private name a shipped embedder shares with the base or a mixin is a hook or
+    # a class attribute the base module's docstring names: the contract is all there.
+    inherited = set()
+    for cls in (BaseContrastiveEmbedder, *MIXINS):
+        inherited |= {k for k in vars(cls) if k.startswith("_") and not k.startswith("__")}
+    # scikit-learn's and abc's own bookkeeping is not ours.
+    machinery = {"_parameter_constraints", "_abc_impl", "_sklearn_auto_wrap_output_keys"}
+    overridden = {k for k in vars(embedder) if k in inherited} - machinery
+    assert overridden <= NAMED, overridden - NAMED
+
+
+def test_capabilities_are_tags_not_attributes():
+    from skcontrast.robustness import uses_unlabelled_rows
+
+    assert not uses_unlabelled_rows(SCARFEmbedder())
+    assert uses_unlabelled_rows(SupConEmbedder())
+    assert not uses_unlabelled_rows(SupConEmbedder(unlabelled="drop"))
+    assert uses_unlabelled_rows(ExpCLREmbedder())
+    assert uses_unlabelled_rows(skcontrast.FineTunedClassifier())
+    tags = SupConEmbedder().__sklearn_tags__()
+    assert isinstance(tags.target_tags, base_module.ContrastiveTargetTags)
+    assert tags.target_tags.required and tags.target_tags.partial_labels
 
 
 # ------------------------------------------------------------ all-or-nothing

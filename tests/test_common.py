@@ -10,6 +10,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from skcontrast import (
     ExpCLREmbedder,
     FineTunedClassifier,
+    MultiViewEmbedder,
     SCARFEmbedder,
     SupConEmbedder,
     TS2VecEmbedder,
@@ -23,6 +24,7 @@ ESTIMATORS = [
     TS2VecEmbedder(n_iters=2, random_state=0),
     SupConEmbedder(max_epochs=2, random_state=0),
     ExpCLREmbedder(max_epochs=2, random_state=0),
+    MultiViewEmbedder(max_epochs=2, random_state=0),
     # Not a default: 2-D check data read as univariate series of n_features timestamps.
     SupConEmbedder(input_type="time_series", max_epochs=2, random_state=0),
     ExpCLREmbedder(input_type="time_series", max_epochs=2, random_state=0),

@@ -86,16 +86,16 @@ def test_the_checked_rows_are_spread_over_the_data():
 
 
 def test_each_embedder_reports_its_chance_value(monkeypatch):
-    from skcontrast import base
+    from skcontrast import _fitting
 
     seen = []
-    original = base.check_training_health
+    original = _fitting.check_training_health
 
     def record(name, before, after, losses, chance_loss, *, fix):
         seen.append((name, chance_loss))
         return original(name, before, after, losses, chance_loss, fix=fix)
 
-    monkeypatch.setattr(base, "check_training_health", record)
+    monkeypatch.setattr(_fitting, "check_training_health", record)
     SCARFEmbedder(max_epochs=1, batch_size=32, random_state=0, device="cpu").fit(X)
     SupConEmbedder(max_epochs=1, batch_size=32, random_state=0, device="cpu").fit(X, y)
     assert seen == [("SCARFEmbedder", pytest.approx(math.log(32))),
@@ -103,19 +103,21 @@ def test_each_embedder_reports_its_chance_value(monkeypatch):
 
 
 def test_fine_tuning_checks_its_encoder_and_chance_too(monkeypatch):
-    from skcontrast import finetune
+    from skcontrast import _fitting
 
     seen = []
-    original = finetune.check_training_health
+    original = _fitting.check_training_health
 
     def record(name, before, after, losses, chance_loss, *, fix):
         seen.append((name, before.shape, chance_loss))
         return original(name, before, after, losses, chance_loss, fix=fix)
 
-    monkeypatch.setattr(finetune, "check_training_health", record)
+    monkeypatch.setattr(_fitting, "check_training_health", record)
     FineTunedClassifier(SCARFEmbedder(max_epochs=1), max_epochs=2, random_state=0,
                         device="cpu").fit(X, y)
-    (name, shape, chance), = seen
+    # One health check, shared by every fit: the pre-training's, then fine-tuning's.
+    assert [entry[0] for entry in seen] == ["SCARFEmbedder", "FineTunedClassifier"]
+    name, shape, chance = seen[-1]
     assert name == "FineTunedClassifier" and shape[0] == 256
     assert chance == pytest.approx(math.log(2))
     # A diverging fine-tuning run is refused the same way.

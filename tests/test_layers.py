@@ -122,3 +122,24 @@ def test_the_shipped_embedders_are_built_from_skcontrast_base():
         imported = graph[f"skcontrast.embedders.{name}"]
         private = {m for m in imported if m.rpartition(".")[2].startswith("_")}
         assert "skcontrast.base" in imported and private <= allowed, (name, private)
+
+
+def drawing() -> str:
+    """The package's floors, one line each, from the ground up (the guide shows it)."""
+    by_floor: dict[int, list[str]] = {}
+    for module, level in floors(import_graph()).items():
+        by_floor.setdefault(level, []).append(module.removeprefix("skcontrast").lstrip("."))
+    return "\n".join(f"{level:2d}  " + ", ".join(sorted(m or "skcontrast" for m in mods))
+                     for level, mods in sorted(by_floor.items()))
+
+
+def test_the_guide_draws_the_house_as_it_is():
+    guide = (ROOT.parent / "docs" / "user_guide.md").read_text()
+    drawn = guide.split("<!-- floors -->\n```text\n", 1)[1].split("```", 1)[0]
+    assert drawn.strip("\n") == drawing(), (
+        "docs/user_guide.md's drawing of the floors is out of date: replace it with the "
+        "output of `python tests/test_layers.py`.")
+
+
+if __name__ == "__main__":
+    print(drawing())

@@ -8,6 +8,7 @@ from sklearn.datasets import load_digits
 
 import skcontrast
 from skcontrast import SCARFEmbedder, SupConEmbedder, TS2VecEmbedder
+from skcontrast._inference import row_blocks
 
 X, _ = load_digits(return_X_y=True)  # 1797 x 64
 
@@ -17,6 +18,12 @@ def _restore_settings():
     before = skcontrast.get_config()
     yield
     skcontrast.set_config(**before)
+
+
+def _blocks(embedder, X):
+    """The row blocks in which ``embedder.transform`` would embed ``X`` (None: whole)."""
+    device = torch.device("cpu")
+    return row_blocks(X, lambda values: embedder._inference_rows(values, device))
 
 
 def set_block_bytes(n_bytes):
@@ -70,7 +77,7 @@ def test_dataframes_are_sliced_by_position(monkeypatch):
     embedder = SCARFEmbedder(max_epochs=2, inference_batch_size=100, random_state=0)
     whole = embedder.fit(frame).transform(frame)
     set_block_bytes(64 * 4 * 250)
-    assert len(embedder._row_blocks(frame)) == 9
+    assert len(_blocks(embedder, frame)) == 9
     np.testing.assert_array_equal(embedder.transform(frame), whole)
 
 
@@ -82,7 +89,7 @@ def test_series_blocks_equal_the_single_pass(monkeypatch):
                               inference_batch_size=16, random_state=0).fit(series)
     expected = embedder.transform(series)
     set_block_bytes(4 * 80 * 40)
-    assert len(embedder._row_blocks(series)) > 1
+    assert len(_blocks(embedder, series)) > 1
     np.testing.assert_array_equal(embedder.transform(series), expected)
 
 
@@ -106,7 +113,7 @@ def test_long_series_are_embedded_a_few_at_a_time_on_the_cpu(monkeypatch):
     one_pass = embedder.transform(series)
     assert batches == [7] * 7 + [1]
     set_block_bytes(4 * 60 * 20)
-    assert embedder._row_blocks(series) == [(0, 14), (14, 28), (28, 42), (42, 50)]
+    assert _blocks(embedder, series) == [(0, 14), (14, 28), (28, 42), (42, 50)]
     np.testing.assert_array_equal(embedder.transform(series), one_pass)
     # Batching does not change the embeddings beyond float rounding.
     monkeypatch.setattr(TS2VecEmbedder, "_inference_timestamps", 10**9)
@@ -127,8 +134,8 @@ def test_bad_values_in_a_later_block_raise_the_usual_error(scarf, small_blocks):
 
 
 def test_small_inputs_and_lists_are_taken_whole(scarf):
-    assert scarf._row_blocks(X[:10]) is None
-    assert scarf._row_blocks(X.tolist()) is None
+    assert _blocks(scarf, X[:10]) is None
+    assert _blocks(scarf, X.tolist()) is None
 
 
 def test_dask_arrays_directly_and_through_map_blocks(scarf, small_blocks):

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from skcontrast import _preprocessing
+import skcontrast
 from skcontrast._timeseries import TrainingSeries
 
 # The reference code's preprocessing steps, written eagerly on a whole collection of
@@ -248,12 +248,12 @@ def test_training_series_read_blocks_then_only_the_requested_series(monkeypatch)
             Recording.reads.append(key)
             return np.asarray(super().__getitem__(key))
 
-    monkeypatch.setattr(_preprocessing, "_BLOCK_BYTES", 8 * 10 * 16)  # 16 series a block
     X = np.random.default_rng(1).normal(size=(40, 1, 10))
     X[5, 0, :4] = np.nan
     expected = _eager(X, None)
     X = X.view(Recording)
-    source = TrainingSeries(X, _to_float32_channels_last, None)
+    with skcontrast.config_context(block_mib=8 * 10 * 16 / 2**20):  # 16 series a block
+        source = TrainingSeries(X, _to_float32_channels_last, None)
     assert Recording.reads == [slice(0, 16), slice(16, 32), slice(32, 40)]
     np.testing.assert_array_equal(source.take(np.arange(40)), expected)
     Recording.reads.clear()

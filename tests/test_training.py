@@ -47,7 +47,7 @@ class ScriptedTask:
 def _train(task, **kwargs):
     optimizer = torch.optim.SGD(task.module.parameters(), lr=0.1)
     kwargs.setdefault("batch_size", 4)
-    return train(task, optimizer, generator=make_generator(0), **kwargs)
+    return train(task, optimizer, device="cpu", generator=make_generator(0), **kwargs)
 
 
 def test_epochs_visit_every_row_once_in_a_seeded_order():

@@ -19,6 +19,7 @@ from ..base import (
     build_module,
     mean_over_chunks,
     stratified_split,
+    with_partial_labels,
 )
 from ..encoders.pooling import PooledSeriesEncoder
 from ..expert_features import time_series_expert_features
@@ -174,6 +175,12 @@ class ExpCLREmbedder(TabularOrSeriesInputMixin, EarlyStoppingMixin, BaseContrast
         0: silent. 1: a progress bar (steps done / total, loss, time left). 2: one
         log line per epoch to the ``skcontrast`` logger.
 
+    warm_start : bool, default=False
+        When fitted, :meth:`fit` continues training the fitted encoder (with its heads
+        and optimiser state) for another ``max_epochs`` on data of the same layout,
+        keeping the fitted preprocessing; the history goes on. ``False``: every fit starts
+        afresh (scikit-learn's ``warm_start`` convention).
+
     Attributes
     ----------
     encoder_ : torch.nn.Module
@@ -268,6 +275,7 @@ class ExpCLREmbedder(TabularOrSeriesInputMixin, EarlyStoppingMixin, BaseContrast
         callbacks=None,
         random_state=None,
         verbose=0,
+        warm_start=False,
     ):
         self.n_components = n_components
         self.expert_features = expert_features
@@ -294,10 +302,10 @@ class ExpCLREmbedder(TabularOrSeriesInputMixin, EarlyStoppingMixin, BaseContrast
         self.callbacks = callbacks
         self.random_state = random_state
         self.verbose = verbose
+        self.warm_start = warm_start
 
     _auto_epochs = {"tabular": 1000, "time_series": 20}
     #: fit learns from unlabelled rows too (NaN/None labels; see utils.fit_embedder).
-    _fits_unlabelled_rows = True
 
     # ------------------------------------------------------------------ hooks
     def _check_params(self, X, y):
@@ -334,7 +342,7 @@ class ExpCLREmbedder(TabularOrSeriesInputMixin, EarlyStoppingMixin, BaseContrast
         name = type(self).__name__
         if self.expert_features is not None:
             func = self.expert_features
-        elif self._is_series:
+        elif self.input_type_ == "time_series":
             func = time_series_expert_features
         else:
             func = self._preprocess  # the standardised rows: already checked and finite
@@ -385,7 +393,7 @@ class ExpCLREmbedder(TabularOrSeriesInputMixin, EarlyStoppingMixin, BaseContrast
         n_valid = self._n_validation(X.shape[0])
         train_idx, valid_idx = stratified_split(X.shape[0], n_valid, generator)
         encoder = build_module(self._build_encoder, generator, device)
-        embed = PooledSeriesEncoder(encoder) if self._is_series else encoder
+        embed = PooledSeriesEncoder(encoder) if self.input_type_ == "time_series" else encoder
 
         def loss_of(rows, gen=None):
             similarity = expert_similarity(expert[rows], squared=self.squared_similarity)
@@ -418,4 +426,10 @@ class ExpCLREmbedder(TabularOrSeriesInputMixin, EarlyStoppingMixin, BaseContrast
         # a few steps under a last-bit change of the input). They stay at their
         # initial values.
         return TrainingTask(encoder, train_rows.numel(), batch_loss, validate,
-                            frozen=tuple(encoder.output_biases()))
+                            frozen=tuple(encoder.output_biases()),
+                            max_epochs=self._max_epochs(), stopping=self._stopping_rule())
+
+    def __sklearn_tags__(self):
+        # y is optional, and may label some rows only: the others still learn from
+        # their expert features.
+        return with_partial_labels(super().__sklearn_tags__())

@@ -22,7 +22,7 @@ from ..base import (
     random_split,
     take_rows,
 )
-from ..distributed import all_gather_with_grad, shard_rows, world
+from ..distributed import check_global_batch, encode_global_batch, world
 from ..encoders.mlp import ProjectionHead
 from ..losses import LOSSES, make_loss
 from ..losses.info_nce import info_nce_loss
@@ -128,6 +128,12 @@ class SCARFEmbedder(TabularInputMixin, EarlyStoppingMixin, BaseContrastiveEmbedd
         0: silent. 1: a progress bar (steps done / total, loss, time left). 2: one
         log line per epoch to the ``skcontrast`` logger.
 
+    warm_start : bool, default=False
+        When fitted, :meth:`fit` continues training the fitted encoder (with its heads
+        and optimiser state) for another ``max_epochs`` on data of the same layout,
+        keeping the fitted preprocessing; the history goes on. ``False``: every fit starts
+        afresh (scikit-learn's ``warm_start`` convention).
+
     Attributes
     ----------
     encoder_ : torch.nn.Module
@@ -180,9 +186,6 @@ class SCARFEmbedder(TabularInputMixin, EarlyStoppingMixin, BaseContrastiveEmbedd
         "early_stopping": ["boolean"],
     }
 
-    # Inside a torch.distributed process group, batches are sharded over the ranks.
-    _data_parallel = True
-
     def __init__(
         self,
         n_components=32,
@@ -207,6 +210,7 @@ class SCARFEmbedder(TabularInputMixin, EarlyStoppingMixin, BaseContrastiveEmbedd
         callbacks=None,
         random_state=None,
         verbose=0,
+        warm_start=False,
     ):
         self.n_components = n_components
         self.corruption_rate = corruption_rate
@@ -229,10 +233,12 @@ class SCARFEmbedder(TabularInputMixin, EarlyStoppingMixin, BaseContrastiveEmbedd
         self.callbacks = callbacks
         self.random_state = random_state
         self.verbose = verbose
+        self.warm_start = warm_start
 
     # ------------------------------------------------------------------ hooks
     def _check_params(self, X, y):
         self._check_validation_size(X.shape[0])
+        check_global_batch(self.batch_size)  # data parallel inside a process group
         if n_corrupted_features(X.shape[1], self.corruption_rate) == 0:
             warnings.warn(
                 f"corruption_rate={self.corruption_rate} corrupts floor({self.corruption_rate} * "
@@ -268,21 +274,10 @@ class SCARFEmbedder(TabularInputMixin, EarlyStoppingMixin, BaseContrastiveEmbedd
         criterion = (None if self.loss == "info_nce" else
                      make_loss(copy.deepcopy(self.loss), temperature=self.temperature).to(device))
 
-        world_size = world()[1]
-
         def contrast(clean: torch.Tensor, corrupted: torch.Tensor,
                      shard: bool = False) -> torch.Tensor:
-            shard = shard and world_size > 1
-            if shard:
-                # Data parallel: every rank drew the same global batch and views; each
-                # encodes its slice and the loss sees the gathered global batch.
-                rows = shard_rows(clean.shape[0])
-                clean, corrupted = clean[rows], corrupted[rows]
-            # One forward pass for both views: half the kernel launches.
-            z = head(encoder(torch.cat([clean, corrupted])))
-            anchors, positives = z.split(clean.shape[0])
-            if shard:
-                anchors, positives = all_gather_with_grad(anchors), all_gather_with_grad(positives)
+            anchors, positives = encode_global_batch(lambda x: head(encoder(x)), clean,
+                                                     corrupted, shard=shard)
             if criterion is None:  # the paper's loss, called directly
                 return info_nce_loss(anchors, positives, temperature=self.temperature)
             return criterion(anchors, positives)
@@ -309,4 +304,5 @@ class SCARFEmbedder(TabularInputMixin, EarlyStoppingMixin, BaseContrastiveEmbedd
         chance = math.log(min(self.batch_size, n_train)) if self.loss == "info_nce" else None
         return TrainingTask(nn.ModuleDict({"encoder": encoder, "head": head}),
                             n_train, batch_loss, validate, result=encoder,
-                            world_size=world_size, chance_loss=chance)
+                            world_size=world()[1], chance_loss=chance,
+                            max_epochs=self.max_epochs, stopping=self._stopping_rule())

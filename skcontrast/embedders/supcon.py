@@ -28,8 +28,9 @@ from ..base import (
     mean_over_chunks,
     stratified_split,
     take_rows,
+    with_partial_labels,
 )
-from ..distributed import all_gather_with_grad, shard_rows, world
+from ..distributed import check_global_batch, encode_global_batch, world
 from ..encoders.mlp import ProjectionHead
 from ..encoders.pooling import PooledSeriesEncoder
 from ..losses import LOSSES, make_loss
@@ -189,6 +190,12 @@ class SupConEmbedder(TabularOrSeriesInputMixin, EarlyStoppingMixin, BaseContrast
         0: silent. 1: a progress bar (steps done / total, loss, time left). 2: one
         log line per epoch to the ``skcontrast`` logger.
 
+    warm_start : bool, default=False
+        When fitted, :meth:`fit` continues training the fitted encoder (with its heads
+        and optimiser state) for another ``max_epochs`` on data of the same layout,
+        keeping the fitted preprocessing; the history goes on. ``False``: every fit starts
+        afresh (scikit-learn's ``warm_start`` convention).
+
     Attributes
     ----------
     encoder_ : torch.nn.Module
@@ -258,9 +265,6 @@ class SupConEmbedder(TabularOrSeriesInputMixin, EarlyStoppingMixin, BaseContrast
         "unlabelled": [StrOptions({"instance", "drop"})],
     }
 
-    # Inside a torch.distributed process group, batches are sharded over the ranks.
-    _data_parallel = True
-
     def __init__(
         self,
         n_components=320,
@@ -295,6 +299,7 @@ class SupConEmbedder(TabularOrSeriesInputMixin, EarlyStoppingMixin, BaseContrast
         callbacks=None,
         random_state=None,
         verbose=0,
+        warm_start=False,
     ):
         self.n_components = n_components
         self.input_type = input_type
@@ -327,13 +332,9 @@ class SupConEmbedder(TabularOrSeriesInputMixin, EarlyStoppingMixin, BaseContrast
         self.callbacks = callbacks
         self.random_state = random_state
         self.verbose = verbose
+        self.warm_start = warm_start
 
     # ------------------------------------------------------------------ hooks
-    @property
-    def _fits_unlabelled_rows(self) -> bool:
-        """Whether ``fit`` takes rows without a label (``unlabelled="instance"``)."""
-        return self.unlabelled == "instance"
-
     def _validate_y(self, X, y):
         name = type(self).__name__
         if y is None:
@@ -381,7 +382,8 @@ class SupConEmbedder(TabularOrSeriesInputMixin, EarlyStoppingMixin, BaseContrast
 
     def _check_params(self, X, y):
         self._check_validation_size(X.shape[0])
-        if (not self._is_series and self.noise_std == 0
+        check_global_batch(self.batch_size)  # data parallel inside a process group
+        if (self.input_type_ == "tabular" and self.noise_std == 0
                 and n_corrupted_features(X.shape[1], self.corruption_rate) == 0):
             warnings.warn(
                 f"noise_std=0 and corruption_rate={self.corruption_rate} corrupts "
@@ -394,7 +396,7 @@ class SupConEmbedder(TabularOrSeriesInputMixin, EarlyStoppingMixin, BaseContrast
 
     def _make_augmenter(self, reference: torch.Tensor):
         """Return ``view(x, generator)``: one random view of a batch."""
-        if self._is_series:
+        if self.input_type_ == "time_series":
             return TimeSeriesAugmenter(
                 jitter_sigma=self.jitter_sigma,
                 scaling_sigma=self.scaling_sigma,
@@ -444,29 +446,17 @@ class SupConEmbedder(TabularOrSeriesInputMixin, EarlyStoppingMixin, BaseContrast
                                    hidden_size=self._hidden_size()),
             generator, device,
         )
-        embed = PooledSeriesEncoder(encoder) if self._is_series else encoder
+        embed = PooledSeriesEncoder(encoder) if self.input_type_ == "time_series" else encoder
         view = self._make_augmenter(train_x)
 
         # A copy: the user's Module (a parameter) is never moved or modified.
         criterion = (None if self.loss == "supcon" else
                      make_loss(copy.deepcopy(self.loss), temperature=self.temperature).to(device))
 
-        world_size = world()[1]
-
         def contrast(v1, v2, y_batch, gen=None, shard=False):
-            shard = shard and world_size > 1
-            if shard:
-                # Data parallel: every rank drew the same global batch and views; each
-                # encodes its slice, and embeddings and labels are gathered.
-                rows = shard_rows(v1.shape[0])
-                v1, v2, y_batch = v1[rows], v2[rows], y_batch[rows]
-            # One forward pass for both views: half the kernel launches.
-            z = head(embed(torch.cat([v1, v2]), gen))
-            anchors, positives = z.split(v1.shape[0])
-            if shard:
-                anchors, positives = all_gather_with_grad(anchors), all_gather_with_grad(positives)
-                y_batch = all_gather_with_grad(y_batch)
-                z = torch.cat([anchors, positives])
+            anchors, positives, y_batch = encode_global_batch(
+                lambda x: head(embed(x, gen)), v1, v2, y_batch, shard=shard)
+            z = torch.cat([anchors, positives])
             if criterion is None:  # the paper's loss, called directly
                 return supcon_loss(z, torch.cat([y_batch, y_batch]),
                                    temperature=self.temperature)
@@ -509,9 +499,11 @@ class SupConEmbedder(TabularOrSeriesInputMixin, EarlyStoppingMixin, BaseContrast
                   else None)
         return TrainingTask(nn.ModuleDict({"encoder": encoder, "head": head}),
                             n_train, batch_loss, validate, result=encoder,
-                            world_size=world_size, chance_loss=chance)
+                            world_size=world()[1], chance_loss=chance,
+                            max_epochs=self._max_epochs(), stopping=self._stopping_rule())
 
     def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
+        # y is required; with unlabelled="instance" it may mark rows without a label.
+        tags = with_partial_labels(super().__sklearn_tags__(), self.unlabelled == "instance")
         tags.target_tags.required = True
         return tags

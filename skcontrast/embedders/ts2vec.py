@@ -184,6 +184,12 @@ class TS2VecEmbedder(SeriesInputMixin, BaseContrastiveEmbedder):
         0: silent. 1: a progress bar (steps done / total, loss, time left). 2: one
         log line per epoch to the ``skcontrast`` logger.
 
+    warm_start : bool, default=False
+        When fitted, :meth:`fit` continues training the fitted encoder (with its weight
+        average and optimiser state) for another ``n_iters`` steps (or ``max_epochs``)
+        on series with the same channels; the history goes on. ``False``: every fit
+        starts afresh (scikit-learn's ``warm_start`` convention).
+
     Attributes
     ----------
     encoder_ : torch.nn.Module
@@ -225,8 +231,6 @@ class TS2VecEmbedder(SeriesInputMixin, BaseContrastiveEmbedder):
         "pooling": [StrOptions({"observed", "all"})],
     }
 
-    _optimizer = "adamw"
-    _drop_last = True
     # The reference drops all-NaN series from training (they cannot be embedded).
     _empty_series_at_fit = "drop"
 
@@ -255,6 +259,7 @@ class TS2VecEmbedder(SeriesInputMixin, BaseContrastiveEmbedder):
         callbacks=None,
         random_state=None,
         verbose=0,
+        warm_start=False,
     ):
         self.n_components = n_components
         self.hidden_size = hidden_size
@@ -278,6 +283,7 @@ class TS2VecEmbedder(SeriesInputMixin, BaseContrastiveEmbedder):
         self.callbacks = callbacks
         self.random_state = random_state
         self.verbose = verbose
+        self.warm_start = warm_start
 
     @property
     def _min_timesteps(self):
@@ -301,7 +307,8 @@ class TS2VecEmbedder(SeriesInputMixin, BaseContrastiveEmbedder):
             return 200 if X.size <= 100_000 else 600
         return None
 
-    def _training_budget(self, X):
+    def _training_budget(self, X) -> tuple[int | None, int | None]:
+        """``(max_epochs, max_steps)``: ``max_epochs`` and the step budget."""
         return self.max_epochs, self._n_iters(X)
 
     def _network(self):
@@ -382,7 +389,10 @@ class TS2VecEmbedder(SeriesInputMixin, BaseContrastiveEmbedder):
                 instance_loss=instance_loss,
             )
 
+        max_epochs, max_steps = self._training_budget(X)
+        # AdamW, and incomplete last batches skipped, as in the reference.
         return TrainingTask(
-            encoder, len(source), batch_loss,
-            after_step=after_step, result=averaged.module,
+            encoder, len(source), batch_loss, after_step=after_step,
+            result=averaged.module, carried=averaged, max_epochs=max_epochs,
+            max_steps=max_steps, drop_last=True, decoupled_weight_decay=True,
         )

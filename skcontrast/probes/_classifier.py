@@ -12,7 +12,7 @@ from sklearn.utils.validation import check_consistent_length, check_is_fitted, c
 from .._compat import HasMethods, _fit_context
 from .._input import check_array_like
 from .._persistence import PersistenceMixin
-from ..base import fit_all_or_nothing
+from ..base import fit_all_or_nothing, with_partial_labels
 from ..utils import fit_embedder, labelled_subset, set_random_state
 from ._evaluate import make_probe
 from ._simple import PROBES
@@ -90,9 +90,6 @@ class ProbeClassifier(PersistenceMixin, ClassifierMixin, BaseEstimator):
         "prefit": ["boolean"],
         "random_state": ["random_state"],
     }
-
-    #: fit takes rows without a label (see skcontrast.robustness.uses_unlabelled_rows).
-    _fits_unlabelled_rows = True
 
     def __init__(self, embedder=None, probe="logistic", *, prefit=False, random_state=None):
         self.embedder = embedder
@@ -222,3 +219,7 @@ class ProbeClassifier(PersistenceMixin, ClassifierMixin, BaseEstimator):
         """
         Z = self._embed(X)
         return self.probe_.decision_function(Z)
+
+    def __sklearn_tags__(self):
+        # Rows without a label pre-train the embedder; the probe fits the labelled ones.
+        return with_partial_labels(super().__sklearn_tags__())

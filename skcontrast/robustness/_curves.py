@@ -14,6 +14,7 @@ from sklearn.metrics import check_scoring
 from sklearn.utils.parallel import delayed
 
 from .._parallel import parallel_results
+from .._tags import takes_partial_labels
 from ..utils import check_rate, labelled_subset, set_random_state
 from ._label_fraction import hide_labels, select_labelled
 from ._label_noise import inject_label_noise
@@ -165,7 +166,7 @@ def uses_unlabelled_rows(estimator) -> bool:
     >>> uses_unlabelled_rows(LogisticRegression())
     False
     """
-    return bool(getattr(estimator, "_fits_unlabelled_rows", False))
+    return takes_partial_labels(estimator)
 
 
 def _run_one(

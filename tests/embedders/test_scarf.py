@@ -4,7 +4,6 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from sklearn.base import clone
 from sklearn.datasets import load_digits
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, train_test_split
@@ -114,7 +113,7 @@ def test_grid_search_pipeline_refits(breast_cancer):
     assert grid.score(X, y) > 0.8
 
 
-def test_clone_pickle_and_pandas_output(small_tabular):
+def test_pandas_output_survives_pickling(small_tabular):
     X, _ = small_tabular
     df = pd.DataFrame(X, columns=[f"f{i}" for i in range(6)])
     emb = SCARFEmbedder(**FAST).set_output(transform="pandas")
@@ -123,9 +122,7 @@ def test_clone_pickle_and_pandas_output(small_tabular):
     assert list(out.columns) == [*df.columns, *[f"scarfembedder{i}" for i in range(8)]]
     assert list(emb.feature_names_in_) == list(df.columns)
     restored = pickle.loads(pickle.dumps(emb))
-    pd.testing.assert_frame_equal(restored.transform(df), out)
-    cloned = clone(emb)
-    assert not hasattr(cloned, "encoder_") and cloned.get_params() == emb.get_params()
+    pd.testing.assert_frame_equal(restored.transform(df), out)  # the output setting too
 
 
 def test_inference_is_batched_and_batch_size_invariant(small_tabular):

@@ -147,13 +147,6 @@ def test_pipeline_grid_search_2d_and_3d(series):
         assert grid.predict(data).shape == (24,)
 
 
-def test_pickle_round_trip(series):
-    X, _ = series
-    emb = TS2VecEmbedder(**FAST).fit(X)
-    restored = pickle.loads(pickle.dumps(emb))
-    np.testing.assert_array_equal(restored.transform(X), emb.transform(X))
-
-
 @pytest.mark.parametrize(
     "make_X, exc, match",
     [

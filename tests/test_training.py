@@ -308,3 +308,19 @@ def test_verbose_2_logs_epochs_with_their_total(caplog):
     with caplog.at_level("INFO", logger="skcontrast"):
         SCARFEmbedder(max_epochs=3, early_stopping=False, batch_size=16, verbose=2).fit(X)
     assert "epoch 2/3" in caplog.text and "steps=8/12" in caplog.text
+
+
+def test_the_device_generator_must_live_on_the_training_device():
+    task = ScriptedTask().task(validate=False)
+    with pytest.raises(ValueError, match="device_generator is on cpu, but training runs on"):
+        train(task, torch.optim.SGD(task.module.parameters(), lr=0.1), batch_size=4,
+              device="cuda", generator=make_generator(0), max_epochs=1)
+
+
+def test_a_continued_history_numbers_epochs_and_steps_on():
+    scripted = ScriptedTask(n_train=8)
+    first = _train(scripted.task(validate=False), max_epochs=2, batch_size=4)
+    more = _train(scripted.task(validate=False), max_epochs=1, batch_size=4,
+                  history=first.history)
+    assert [r["epoch"] for r in more.history] == [1, 2, 3]
+    assert more.history[:, "n_steps"] == [2, 4, 6] and more.n_steps == 2

@@ -58,9 +58,9 @@ class TrainingState:
 
     @classmethod
     def capture(cls, task: TrainingTask, optimizer: torch.optim.Optimizer) -> TrainingState:
-        def cpu(state):
-            return copy.deepcopy({k: v.detach().cpu() if torch.is_tensor(v) else v
-                                  for k, v in state.items()})
+        def cpu(state):  # a copy on the CPU, whatever the device
+            return {k: v.detach().to("cpu", copy=True) if torch.is_tensor(v)
+                    else copy.deepcopy(v) for k, v in state.items()}
 
         params = optimizer.param_groups[0]["params"]
         moments = {i: cpu(optimizer.state[p]) for i, p in enumerate(params)

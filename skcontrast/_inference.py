@@ -18,6 +18,8 @@ from ._torch_utils import resolve_device, torch_threads
 
 __all__ = ["inference_device", "row_blocks", "run_network"]
 
+_NUMPY_DTYPES = {torch.float32: np.float32, torch.float64: np.float64}
+
 
 def inference_device(device) -> torch.device:
     """Where inference runs for a ``device`` parameter as it is now.
@@ -67,8 +69,7 @@ def run_network(network: nn.Module, data: torch.Tensor, *, rows: int, device: to
     moved = None
     if any(t.device != device for t in tensors.values()):
         moved = {k: t.to(device) for k, t in tensors.items()}
-    out = np.empty((data.shape[0], network.out_features),
-                   dtype=torch.empty((), dtype=dtype).numpy().dtype)
+    out = np.empty((data.shape[0], network.out_features), dtype=_NUMPY_DTYPES[dtype])
     with torch.no_grad(), torch_threads(n_threads):
         for lo in range(0, data.shape[0], rows):
             batch = data[lo : lo + rows].to(device)

@@ -495,11 +495,13 @@ class BaseContrastiveEmbedder(
         """
         return self.inference_batch_size
 
-    def _embed(self, data: torch.Tensor) -> np.ndarray:
-        # Preprocessed CPU rows through the network on the device asked for now; the
-        # fitted modules stay where they are (see skcontrast._inference.run_network).
+    def _embed(self, data: torch.Tensor, network: nn.Module | None = None) -> np.ndarray:
+        # Preprocessed CPU rows through the network (by default _network()) on the device
+        # asked for now; the fitted modules stay where they are (see
+        # skcontrast._inference.run_network).
         device = inference_device(self.device)
-        return run_network(self._network(), data, device=device, n_threads=self.n_threads,
+        network = self._network() if network is None else network
+        return run_network(network, data, device=device, n_threads=self.n_threads,
                            rows=self._inference_rows(int(np.prod(data.shape[1:])), device))
 
     def score(self, X, y=None):

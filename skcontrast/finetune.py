@@ -242,8 +242,9 @@ class FineTunedClassifier(PersistenceMixin, ClassifierMixin, BaseEstimator):
             check_is_fitted(embedder, "encoder_")
             return embedder
         embedder = clone(embedder)
-        if embedder.random_state is None:
-            embedder.set_params(random_state=int(rng.randint(0, 2**31 - 1)))
+        seed = self._draw_embedder_seed(rng)
+        if seed is not None:
+            embedder.set_params(random_state=seed)
         if self.pretrained:
             return fit_embedder(embedder, X, y)
         if embedder.__sklearn_tags__().target_tags.required:
@@ -288,9 +289,18 @@ class FineTunedClassifier(PersistenceMixin, ClassifierMixin, BaseEstimator):
                 f"{self.classes_.tolist()}, but y has the classes "
                 f"{labels.classes_.tolist()}; set warm_start=False to fit afresh."
             )
-        if not self.prefit and self._base_embedder().random_state is None:
-            rng.randint(0, 2**31 - 1)  # the draw of the first fit: the same seeds follow
+        self._draw_embedder_seed(rng)  # the first fit's draw: the same seeds follow it
         return self.embedder_
+
+    def _draw_embedder_seed(self, rng) -> int | None:
+        """The seed of a cloned embedder without its own ``random_state`` (else ``None``).
+
+        Drawn from ``rng`` in every fit that would clone it, first fit or continued, so
+        that the draws after it (the split, the head's weights) are the same.
+        """
+        if self.prefit or self._base_embedder().random_state is not None:
+            return None
+        return int(rng.randint(0, 2**31 - 1))
 
     def _fit(self, X, y, warm=False):
         if self.prefit and not self.pretrained:

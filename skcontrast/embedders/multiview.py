@@ -78,13 +78,11 @@ class MultiViewNetwork(nn.Module):
         """The loss's temperature, ``exp(-log_scale)`` with ``log_scale <= log(100)``."""
         return self.scale.temperature()
 
-    def views(self, x: torch.Tensor, generator: torch.Generator | None = None,
-              inputs=None) -> list[torch.Tensor]:
-        """Each view's (unnormalised) embedding; ``inputs`` replaces the views' columns."""
-        if inputs is None:
-            inputs = [x.index_select(1, self.view_columns(i, x.device))
-                      for i in range(self.n_views)]
-        return [encoder(part, generator) for encoder, part in zip(self.encoders, inputs)]
+    def views(self, x: torch.Tensor, generator: torch.Generator | None = None
+              ) -> list[torch.Tensor]:
+        """Each view's (unnormalised) embedding."""
+        return [self.encoders[i](x.index_select(1, self.view_columns(i, x.device)), generator)
+                for i in range(self.n_views)]
 
     def forward(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
         return torch.cat([F.normalize(z, dim=1) for z in self.views(x, generator)], dim=1)
@@ -123,6 +121,20 @@ class ViewEncoder(nn.Module):
 
     def forward(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
         return self.linear(x) + self.mlp(x, generator)
+
+
+class _OneView(nn.Module):
+    """View ``i`` of a :class:`MultiViewNetwork`: its normalised embedding alone."""
+
+    def __init__(self, network: MultiViewNetwork, i: int):
+        super().__init__()
+        self.network, self.i = network, i
+        self.out_features = network.n_components
+
+    def forward(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+        cols = self.network.view_columns(self.i, x.device)
+        return F.normalize(self.network.encoders[self.i](x.index_select(1, cols), generator),
+                           dim=1)
 
 
 class _LogitScale(nn.Module):
@@ -436,10 +448,11 @@ class MultiViewEmbedder(TabularInputMixin, EarlyStoppingMixin, BaseContrastiveEm
                                                   sub))
 
         def loss_of(rows, gen=None):
-            inputs = [rows.index_select(1, cols) for cols in columns]
-            if gen is not None and corrupt:
-                inputs = [c(part, generator=gen) for c, part in zip(corrupt, inputs)]
-            return clip_loss(network.views(rows, inputs=inputs),
+            if gen is None or not corrupt:
+                return clip_loss(network.views(rows), temperature=network.temperature())
+            # Each view corrupted on its own, then encoded by its own encoder.
+            return clip_loss([encoder(c(rows.index_select(1, cols), generator=gen))
+                              for encoder, c, cols in zip(network.encoders, corrupt, columns)],
                              temperature=network.temperature())
 
         def batch_loss(idx, gen):
@@ -528,7 +541,9 @@ class MultiViewEmbedder(TabularInputMixin, EarlyStoppingMixin, BaseContrastiveEm
             full[:, cols] = part
             if names is not None:
                 full = pd.DataFrame(full, columns=names)
-        return self.transform_views(full)[view]
+        # Only this view's encoder runs: the other columns are placeholders.
+        return self._embed(torch.from_numpy(self.preprocess(full)),
+                           _OneView(self.encoder_, view))
 
     def _placeholder(self, j: int, n_rows: int):
         # A column outside the view: any valid value (its view's encoder is not used).
